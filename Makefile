@@ -1,0 +1,40 @@
+# Lydian: `make run` opens the dashboard, `make test` runs the whole suite.
+# Both create .venv on first use and reinstall only when requirements.txt or pyproject.toml change.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: run test bench browser screenshots clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt 2>&1 \
+		| grep -v "^WARNING: Location" || true
+	@$(BIN)/python -c "import torch, talib, streamlit" # fail here if the install did not take
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+run: $(STAMP)  ## install if needed, then serve the dashboard on http://localhost:8501
+	$(BIN)/streamlit run app/Home.py --server.port $(PORT)
+
+test: $(STAMP) browser  ## install if needed, then run every test
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+browser:  ## install Debian's chromium for the browser tests when missing (needs root)
+	@bash scripts/ensure-chromium
+
+bench: $(STAMP)  ## run the benchmarks (one JSON line each)
+	@for b in benchmarks/*.py; do echo "== $$b" >&2; $(BIN)/python $$b | tail -n 1; done
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .lydian
+
+screenshots: $(STAMP) browser  ## refresh the README screenshots in docs/screenshots/
+	LYDIAN_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py -q

@@ -1,0 +1,1 @@
+"""Honest evaluation: splits, walk-forward, purged CV, metrics and baselines (issue: evaluation)."""

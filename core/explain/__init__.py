@@ -1,0 +1,1 @@
+"""Explanations: SHAP, LIME and attention weights behind one explain() (issue: explain)."""

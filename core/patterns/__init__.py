@@ -1,0 +1,1 @@
+"""Candlestick and chart pattern detection, measured against base rates (issue: patterns)."""

@@ -1,0 +1,23 @@
+"""Shared fixtures: the bundled data folder, an isolated LYDIAN_HOME, and the app folder on sys.path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data" / "ohlcv"
+sys.path.insert(0, str(ROOT / "app"))  # the pages import their helpers as Streamlit does: by bare name
+
+
+@pytest.fixture(scope="session")
+def bundled_dir() -> Path:
+    return ROOT / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches written by a test go to a temporary LYDIAN_HOME, never the developer's."""
+    monkeypatch.setenv("LYDIAN_HOME", str(tmp_path_factory.mktemp("lydian_home")))

@@ -1,0 +1,60 @@
+"""Dashboard pages render real bundled candles without exceptions (Streamlit AppTest, no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_home_shows_the_default_market(app: AppTest) -> None:
+    assert app.title[0].value == "Forecast"
+    assert app.sidebar.selectbox(key="symbol").value == "BTC/USDT"
+    assert app.sidebar.selectbox(key="timeframe").value == "1h"
+    assert app.get("plotly_chart"), "the candlestick chart is missing"
+    labels = [m.label for m in app.metric]
+    assert "Last close" in labels
+    assert "No trained model yet" in app.info[0].value
+
+
+def test_changing_symbol_and_timeframe_redraws(app: AppTest) -> None:
+    app.sidebar.selectbox(key="symbol").set_value("ETH/USDT").run()
+    app.sidebar.selectbox(key="timeframe").set_value("1d").run()
+    assert not app.exception
+    assert app.metric[3].value.endswith("00:00")  # daily candles open at midnight
+
+
+def test_data_page_shows_quality_report(app: AppTest) -> None:
+    app.switch_page("pages/1_Data.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Data"
+    labels = {m.label: m.value for m in app.metric}
+    assert labels["Rows"] == "61,596"
+    assert labels["Gaps"] == "28"
+    assert app.get("plotly_chart"), "gap timeline missing"
+
+
+def test_data_page_upload_empty_state(app: AppTest) -> None:
+    app.switch_page("pages/1_Data.py").run()
+    app.radio(key="data_source").set_value("Upload a file").run()
+    assert not app.exception
+    assert "Drop a candle file here" in app.info[0].value
+
+
+def test_sidebar_choice_follows_the_user_to_another_page(app: AppTest) -> None:
+    app.sidebar.selectbox(key="symbol").set_value("SOL/USDT").run()
+    app.switch_page("pages/1_Data.py").run()
+    assert not app.exception
+    assert app.sidebar.selectbox(key="symbol").value == "SOL/USDT"
+    assert app.subheader[0].value == "SOL/USDT · 1h"

@@ -1,0 +1,119 @@
+"""The dashboard as a user sees it: `streamlit run` served on loopback, driven by headless Chromium.
+
+Set LYDIAN_SCREENSHOT_DIR to keep the screenshots (``make screenshots`` does, for the README).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make browser installs it as root)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same command `make run` uses, on a free port; stopped and reaped afterwards."""
+    port = _free_port()
+    env = {**os.environ, "LYDIAN_HOME": str(tmp_path_factory.mktemp("home"))}
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app/Home.py", "--server.port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            log.seek(0)
+            pytest.fail(f"streamlit did not become healthy:\n{log.read()}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get("LYDIAN_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_home_draws_a_candlestick_chart_of_real_candles(dashboard: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(dashboard)
+    page.wait_for_selector("h1:has-text('Forecast')", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    _settle(page)
+    title = page.locator(".js-plotly-plot .gtitle").first.text_content()
+    assert title == "BTC/USDT · 1h"
+    assert page.locator(".js-plotly-plot .trace.boxes").count() >= 1  # plotly draws candles as box traces
+    assert "Traceback" not in page.content()
+    _shot(page, "forecast")
+    page.close()
+
+
+def test_data_page_rejects_a_bad_upload_with_a_clear_message(dashboard: str, browser, tmp_path: Path) -> None:
+    bad = tmp_path / "prices.csv"
+    bad.write_text("Date,Open,High,Low,Close,Volume\n2024-01-01,10,9,11,10,5\n" * 3)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{dashboard}/Data")
+    page.wait_for_selector("h1:has-text('Data')", timeout=60_000)
+    _settle(page)
+    _shot(page, "data")
+    page.get_by_text("Upload a file").click()
+    page.wait_for_selector("[data-testid='stFileUploader']", timeout=30_000)
+    page.locator("input[type=file]").set_input_files(str(bad))
+    error = page.wait_for_selector("[data-testid='stAlert']:has-text('was not imported')", timeout=60_000)
+    assert "prices.csv" in error.text_content()
+    _shot(page, "data-bad-upload")
+    page.close()
