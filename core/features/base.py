@@ -14,11 +14,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from core.data.validate import COLUMNS as CANDLE_COLUMNS
 from core.errors import DataError
-
-# Same columns as core.data.validate.COLUMNS; repeated so that building features does not
-# import the data sources (and their optional dependencies).
-CANDLE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 
 INDICATOR_GROUPS: tuple[str, ...] = (
     "overlap",

@@ -31,9 +31,10 @@ TIME_NAMES = (
 )
 
 
-def _cyclic(values: np.ndarray, period: float) -> tuple[np.ndarray, np.ndarray]:
-    angle = values * (2.0 * np.pi / period)
-    return np.sin(angle), np.cos(angle)
+def _cyclic(values: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """sin/cos of 2*pi*values/period for integer values in [0, period), by table look-up."""
+    angle = np.arange(period) * (2.0 * np.pi / period)
+    return np.sin(angle)[values], np.cos(angle)[values]
 
 
 def _time_features(bars: Bars) -> list[np.ndarray]:
@@ -41,21 +42,21 @@ def _time_features(bars: Bars) -> list[np.ndarray]:
     stamps = bars.utc_index.tz_localize(None).to_numpy().astype("datetime64[h]")
     days = stamps.astype("datetime64[D]")
     months = days.astype("datetime64[M]")
-    hour = (stamps - days).astype(np.float64)
-    weekday = ((days.astype(np.int64) + 3) % 7).astype(np.float64)  # 1970-01-01 was a Thursday; Monday = 0
-    day = (days - months).astype(np.float64) + 1.0
-    month = (months.astype(np.int64) % 12).astype(np.float64) + 1.0
+    hour = (stamps - days).astype(np.int64)
+    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    day = (days - months).astype(np.int64) + 1
+    month0 = months.astype(np.int64) % 12  # January = 0
     sessions = [((hour >= start) & (hour < end)).astype(np.float64) for start, end in SESSIONS.values()]
     return [
-        hour,
-        weekday,
-        day,
-        month,
+        hour.astype(np.float64),
+        weekday.astype(np.float64),
+        day.astype(np.float64),
+        month0 + 1.0,
         (weekday >= 5).astype(np.float64),
         *sessions,
-        *_cyclic(hour, 24.0),
-        *_cyclic(weekday, 7.0),
-        *_cyclic(month - 1.0, 12.0),
+        *_cyclic(hour, 24),
+        *_cyclic(weekday, 7),
+        *_cyclic(month0, 12),
     ]
 
 

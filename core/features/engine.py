@@ -63,7 +63,10 @@ def build_features(candles: pd.DataFrame, *, drop_warmup: bool = True) -> pd.Dat
     values = np.empty((len(names), len(bars)), dtype=np.float64)
     row = 0
     for block in blocks:
-        for _name, column in zip(block.names, block.compute(bars), strict=True):
+        columns = block.compute(bars)
+        if len(columns) != len(block.names):
+            raise RuntimeError(f"block {block.names} computed {len(columns)} columns")
+        for column in columns:
             values[row] = column
             values[row, : block.lookback] = np.nan
             row += 1

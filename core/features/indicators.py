@@ -170,10 +170,14 @@ SPEC: tuple[TA, ...] = (
     # --- price transform
     # TYPPRICE and WCLPRICE vs close are exactly 2/3 and 1/2 of MEDPRICE vs close: left out
     *(ta(f, f.lower(), VS) for f in ("AVGPRICE", "MEDPRICE")),
-    multi("HA", ("heikin_ashi_open", VS), ("heikin_ashi_high", VS), ("heikin_ashi_low", VS), None),
+    multi("HA", ("heikin_ashi_open", VS), ("heikin_ashi_high", VS), ("heikin_ashi_low", VS), None),  # close = AVGPRICE
     ta("AVGDEV", "avgdev_14", PCT, timeperiod=14),
     # --- statistic
-    *(ta(f, f"{f.lower()}_{n}", VS, timeperiod=n) for f in ("LINEARREG", "LINEARREG_INTERCEPT", "TSF") for n in (14, 50)),
+    *(
+        ta(f, f"{f.lower()}_{n}", VS, timeperiod=n)
+        for f in ("LINEARREG", "LINEARREG_INTERCEPT", "TSF")
+        for n in (14, 50)
+    ),
     *(ta("LINEARREG_SLOPE", f"linearreg_slope_{n}", PCT, timeperiod=n) for n in (14, 50)),
     *(ta("LINEARREG_ANGLE", f"linearreg_angle_{n}_log_close", RAW, ("log_close_pct",), timeperiod=n) for n in (14, 50)),
     *(ta("STDDEV", f"stddev_{n}", PCT, timeperiod=n) for n in PERIODS),
