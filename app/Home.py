@@ -29,10 +29,10 @@ except LydianError as exc:
 recent = frame.tail(selection.bars)
 last, first = recent["close"].iloc[-1], recent["close"].iloc[0]
 cols = st.columns(4)
-cols[0].metric("Last close", f"{last:,.4g}", f"{last / first - 1:+.2%} over {len(recent)} bars")
-cols[1].metric("High (window)", f"{recent['high'].max():,.4g}")
-cols[2].metric("Low (window)", f"{recent['low'].min():,.4g}")
-cols[3].metric("Last candle (UTC)", f"{recent.index[-1]:%Y-%m-%d %H:%M}")
+cols[0].metric("Last close", charts.price_text(last), f"{last / first - 1:+.2%} over {len(recent)} bars")
+cols[1].metric("High (window)", charts.price_text(recent["high"].max()))
+cols[2].metric("Low (window)", charts.price_text(recent["low"].min()))
+cols[3].metric("Last candle (UTC)", f"{recent.index[-1]:%d %b %Y %H:%M}")
 
 st.plotly_chart(
     charts.candlestick(recent, f"{selection.symbol} · {selection.timeframe}"),

@@ -9,6 +9,11 @@ from plotly.subplots import make_subplots
 UP, DOWN = "#26a69a", "#ef5350"
 
 
+def price_text(value: float) -> str:
+    """A price with the decimals its size needs: 58,971.20 / 142.37 / 0.5123."""
+    return f"{value:,.2f}" if value >= 1 else f"{value:.4g}"
+
+
 def candlestick(candles: pd.DataFrame, title: str = "") -> go.Figure:
     """Candles on top, volume below, sharing the time axis."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.03)

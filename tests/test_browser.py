@@ -104,16 +104,20 @@ def test_home_draws_a_candlestick_chart_of_real_candles(dashboard: str, browser)
 
 def test_data_page_rejects_a_bad_upload_with_a_clear_message(dashboard: str, browser, tmp_path: Path) -> None:
     bad = tmp_path / "prices.csv"
-    bad.write_text("Date,Open,High,Low,Close,Volume\n2024-01-01,10,9,11,10,5\n" * 3)
+    rows = [f"2024-01-0{day},10,12,9,11,5" for day in range(1, 4)]
+    rows[1] = "2024-01-02,10,9,11,10,5"  # high below low on the file's third line
+    bad.write_text("Date,Open,High,Low,Close,Volume\n" + "\n".join(rows) + "\n")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{dashboard}/Data")
     page.wait_for_selector("h1:has-text('Data')", timeout=60_000)
+    page.wait_for_selector("[data-testid='stMetric']:has-text('Coverage')", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)  # the gap timeline
     _settle(page)
     _shot(page, "data")
     page.get_by_text("Upload a file").click()
     page.wait_for_selector("[data-testid='stFileUploader']", timeout=30_000)
     page.locator("input[type=file]").set_input_files(str(bad))
     error = page.wait_for_selector("[data-testid='stAlert']:has-text('was not imported')", timeout=60_000)
-    assert "prices.csv" in error.text_content()
+    assert "row 3: high 9 is below low 11" in error.text_content()
     _shot(page, "data-bad-upload")
     page.close()

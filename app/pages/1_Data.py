@@ -22,13 +22,15 @@ source = st.radio(
 def _show(frame: pd.DataFrame, timeframe: str | None) -> None:
     """Quality report, gap timeline and preview of one loaded series."""
     report = loaders.quality(frame, timeframe)
-    cols = st.columns(5)
+    cols = st.columns(6)
     cols[0].metric("Rows", f"{report['rows']:,}")
     cols[1].metric("Timeframe", report["timeframe"] or "unknown")
     cols[2].metric("Coverage", f"{report['coverage']:.2%}")
-    cols[3].metric("Gaps", f"{len(report['gaps'])}", f"{report['missing_bars']:,} bars missing", delta_color="off")
-    cols[4].metric("Outliers", f"{len(report['outliers'])}")
-    st.caption(f"{report['start']} → {report['end']} (UTC, candle open times)")
+    cols[3].metric("Gaps", f"{len(report['gaps'])}")
+    cols[4].metric("Missing bars", f"{report['missing_bars']:,}")
+    cols[5].metric("Outliers", f"{len(report['outliers'])}")
+    if report["rows"]:
+        st.caption(f"{frame.index[0]:%Y-%m-%d %H:%M} → {frame.index[-1]:%Y-%m-%d %H:%M} UTC (candle open times)")
     st.subheader("Gaps on the timeline")
     if report["gaps"]:
         st.plotly_chart(charts.gap_timeline(frame, report["gaps"]), key="gaps", width="stretch")
@@ -79,7 +81,7 @@ else:
         try:
             frame = loaders.uploaded(upload.getvalue(), upload.name)
         except LydianError as exc:
-            st.error(f"**{upload.name} was not imported.** {exc}", icon="🚫")
+            st.error(f"**{upload.name} was not imported.** {exc}")
         else:
             for warning in frame.attrs.get("warnings", []):
                 st.warning(warning)
