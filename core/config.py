@@ -30,3 +30,10 @@ def cache_dir(*parts: str) -> Path:
     path = home_dir().joinpath("cache", *parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def artifacts_dir() -> Path:
+    """Root of the on-disk model registry (``LYDIAN_ARTIFACTS``, default ``artifacts/`` in the project)."""
+    path = Path(os.environ.get("LYDIAN_ARTIFACTS", PROJECT_ROOT / "artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data" / "ohlcv"
 sys.path.insert(0, str(ROOT / "app"))  # the pages import their helpers as Streamlit does: by bare name
+if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one torch thread each, no oversubscription
+    os.environ.setdefault("LYDIAN_TORCH_THREADS", "1")
 
 
 @pytest.fixture(scope="session")
@@ -19,5 +22,6 @@ def bundled_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Caches written by a test go to a temporary LYDIAN_HOME, never the developer's."""
+    """Caches and models written by a test go to temporary folders, never the developer's."""
     monkeypatch.setenv("LYDIAN_HOME", str(tmp_path_factory.mktemp("lydian_home")))
+    monkeypatch.setenv("LYDIAN_ARTIFACTS", str(tmp_path_factory.mktemp("artifacts")))

@@ -124,3 +124,41 @@ def test_data_info_on_a_bad_file_explains(tmp_path: Path) -> None:
     done = subprocess.run([str(LYDIAN), "data", "info", "--file", str(bad)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "volume" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_models_list_shows_all_19_with_sizes(capsys: pytest.CaptureFixture) -> None:
+    assert main(["models", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 19
+    nets = [r for r in rows if r["family"] != "boosting"]
+    assert len(nets) == 16 and all(100_000 <= r["parameters"] <= 600_000 for r in nets), nets
+
+
+def test_train_then_predict_round_trip(capsys: pytest.CaptureFixture) -> None:
+    argv = ["--symbol", "BTC", "--timeframe", "4h", "--start", "2023-06-01"]
+    assert main(["train", *argv, "--models", "lightgbm,gru_standard", "--epochs", "1", "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert [r["model_id"] for r in reports] == ["lightgbm", "gru_standard"]
+    assert all(r["version"] == 1 and r["valid_n"] > 100 and 0.3 < r["valid_accuracy"] < 0.7 for r in reports)
+    assert main(["predict", *argv, "--model", "gru_standard", "--json"]) == 0
+    forecast = json.loads(capsys.readouterr().out)
+    assert 0 <= forecast["p_up"] <= 1 and forecast["version"] == 1
+    assert forecast["candle_time"].startswith("2024-08-31T20:00")
+    assert main(["models", "versions", "--symbol", "BTC", "--timeframe", "4h", "--model", "lightgbm", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--symbol", "BTC", "--models", "gpt5"], "unknown model 'gpt5'"),
+        (["predict", "--symbol", "BTC", "--model", "xgboost"], "no trained xgboost for BTC/USDT 1h horizon 1"),
+        (["predict", "--symbol", "BTC", "--model", "xgboost", "--version", "two"], "is not a version number"),
+        (["train", "--symbol", "BTC", "--models", "xgboost", "--device", "tpu"], "unknown device 'tpu'"),
+    ],
+)
+def test_model_commands_fail_cleanly(argv: list[str], message: str, tmp_path: Path) -> None:
+    done = subprocess.run([str(LYDIAN), *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

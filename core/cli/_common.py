@@ -1,0 +1,89 @@
+"""What every sub-command shares: the one-line-error parser, candle loading, JSON and safe writes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+
+from core.data.timeframes import TIMEFRAMES
+from core.errors import LydianError
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line instead of usage + message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class UsageError(LydianError):
+    """A combination of arguments that argparse cannot express."""
+
+
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--symbol", help="e.g. BTC/USDT, BTC-USDT or BTC (quote defaults to USDT)")
+    parser.add_argument(
+        "--timeframe",
+        choices=list(TIMEFRAMES),
+        default=None,
+        metavar="TF",
+        help=f"one of {', '.join(TIMEFRAMES)} (default: 1h for --symbol, the file's own for --file)",
+    )
+    parser.add_argument("--file", type=Path, help="a CSV or parquet candle file instead of --symbol")
+    parser.add_argument(
+        "--source",
+        default="bundled",
+        help="where --symbol comes from: 'bundled' (default) or 'ccxt:<exchange>' e.g. ccxt:binance",
+    )
+    parser.add_argument("--start", help="first candle open time to include, e.g. 2024-01-01 (UTC)")
+    parser.add_argument("--end", help="last candle open time to include (UTC)")
+
+
+def load(args: argparse.Namespace) -> pd.DataFrame:
+    """Candles from --file or --symbol, at --timeframe when given."""
+    from core.data import load_candles, load_candles_file, resample
+
+    if (args.file is None) == (args.symbol is None):
+        raise UsageError("give exactly one of --symbol or --file")
+    if args.symbol is not None:
+        return load_candles(args.symbol, args.timeframe or "1h", args.start, args.end, source=args.source)
+    if not args.file.is_file():
+        raise UsageError(f"--file {args.file}: no such file")
+    candles = load_candles_file(args.file)
+    for warning in candles.attrs.get("warnings", []):
+        print(f"lydian: warning: {warning}", file=sys.stderr)
+    own_tf = candles.attrs.get("timeframe")
+    wanted = args.timeframe or own_tf
+    if wanted is None:
+        raise UsageError("cannot tell the file's timeframe from its timestamps; pass --timeframe")
+    own_tf = own_tf or wanted
+    attrs = {**candles.attrs, "symbol": args.file.stem, "timeframe": wanted, "built_from": own_tf}
+    candles = resample(candles, own_tf, wanted).loc[args.start : args.end]
+    candles.attrs = attrs
+    return candles
+
+
+def print_json(payload: Any) -> None:
+    print(json.dumps(payload, default=str))
+
+
+def write_atomically(frame: pd.DataFrame, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise UsageError(f"--out {out}: use a .parquet or .csv file name")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        frame.to_parquet(tmp) if suffix == ".parquet" else frame.to_csv(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)

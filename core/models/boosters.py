@@ -1,0 +1,250 @@
+"""Gradient-boosted trees: XGBoost, LightGBM and CatBoost behind the one `Model` interface.
+
+Each model is a native classifier for ``direction`` (P(up)) plus a native regressor for
+``future_return``, early-stopped on the validation window and cut to its best iteration, so
+predict, save and `n_parameters` see exactly the trees in use. `_BoosterPair` owns all of that;
+a library subclass only says how to train, predict, read and measure one learner (imported lazily,
+so listing the registry stays cheap). Weights are native files, never pickle: XGBoost ``.ubj``,
+LightGBM text ``.txt``, CatBoost ``.cbm``. Their SHA-256 is checked before a library parses them:
+a truncated LightGBM file aborts the process instead of raising, a CatBoost bit flip loads silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import sys
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from core.errors import DataError, LydianError
+from core.models.base import Model, Progress
+from core.models.config import BoosterConfig
+
+LEARNERS = ("classifier", "regressor")  # same order as base.TARGET_COLUMNS: direction, future_return
+EPS = 1e-6  # P(up) is clipped to [EPS, 1 - EPS] so log loss stays finite
+
+
+class BoosterFileError(LydianError, ValueError):
+    """A saved booster file that is missing, altered or unreadable; the message names the file."""
+
+
+def _threads() -> int:
+    """Every core (``LYDIAN_BOOSTER_THREADS`` overrides); fixed per machine, so a seed reproduces."""
+    return int(os.environ.get("LYDIAN_BOOSTER_THREADS", os.cpu_count() or 1))
+
+
+def _native(name: str) -> Any:
+    """Import a booster library with its OpenMP threads sleeping, not spinning, while they wait.
+
+    libgomp reads OMP_WAIT_POLICY once, at load. Spinning threads on a 2-core machine busy with anything
+    else (the other ``pytest -n 2`` worker, a torch fit) made a 3k-row LightGBM fit 45 s instead of 0.1 s.
+    No effect if the user set the variable or torch already loaded libgomp (its symbols then win).
+    """
+    if name in sys.modules or "OMP_WAIT_POLICY" in os.environ:
+        return importlib.import_module(name)
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        return importlib.import_module(name)
+    finally:
+        del os.environ["OMP_WAIT_POLICY"]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _BoosterPair(Model):
+    """The shared half: two learners, early stopping, seed, the predict pair and persistence."""
+
+    family: ClassVar[str] = "boosting"
+    sequence: ClassVar[bool] = False
+    suffix: ClassVar[str] = ""  # native file format, also the file extension
+    config: BoosterConfig
+
+    # ---- what each library implements, for one native learner
+    @abstractmethod
+    def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,
+               y_valid: np.ndarray, seed: int) -> Any:
+        """Fit with early stopping on (x_valid, y_valid); return the native model cut to its best iteration."""
+
+    @abstractmethod
+    def _raw_predict(self, learner: Any, classifier: bool, x: np.ndarray) -> np.ndarray:
+        """P(up) (classifier) or the expected return (regressor) for each row."""
+
+    @abstractmethod
+    def _read(self, path: Path, classifier: bool) -> Any:
+        """The learner saved at ``path``; library errors are wrapped by `_load_weights`."""
+
+    @abstractmethod
+    def _leaves(self, learner: Any) -> list[int]:
+        """The leaf count of every tree."""
+
+    # ---- the Model hooks, written once
+    def _fit(
+        self, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray, *,
+        seed: int, device: str | None, progress: Progress | None,
+    ) -> None:
+        """CPU only: ``device`` is ignored (the xgboost-cpu wheel has no CUDA)."""
+        if np.unique(y_train[:, 0]).size < 2:
+            raise DataError(f"{self.model_id}: the training window has only one direction class; use a longer window")
+        self.n_features_ = int(x_train.shape[1])
+        self.learners_: dict[str, Any] = {}
+        for column, kind in enumerate(LEARNERS):
+            classifier = kind == "classifier"
+            y, yv = y_train[:, column], y_valid[:, column]
+            if classifier:  # class labels, not floats: CatBoost would otherwise name the classes "0.0"/"1.0"
+                y, yv = y.astype(np.int32), yv.astype(np.int32)
+            self.learners_[kind] = self._train(classifier, x_train, y, x_valid, yv, seed)
+            if progress is not None:
+                progress({"model": self.model_id, "learner": kind, "trees": self.n_trees_[kind]})
+
+    def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(x):  # CatBoost prints "No objects info loaded" on an empty batch
+            return np.empty(0), np.empty(0)
+        p_up = np.asarray(self._raw_predict(self.learners_["classifier"], True, x), dtype=np.float64)
+        ret = np.asarray(self._raw_predict(self.learners_["regressor"], False, x), dtype=np.float64)
+        return np.clip(p_up, EPS, 1 - EPS), ret
+
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        """Two native files; the state records their names, SHA-256, trees kept and the feature count."""
+        learners = {}
+        for kind, learner in self.learners_.items():
+            path = folder / f"{kind}.{self.suffix}"
+            learner.save_model(str(path))  # the same call in all three libraries, each in its native format
+            learners[kind] = {"file": path.name, "sha256": _sha256(path), "n_trees": self.n_trees_[kind]}
+        return {"format": self.suffix, "n_features": self.n_features_, "learners": learners}
+
+    def _load_weights(self, folder: Path, state: dict[str, Any]) -> None:
+        learners = {}
+        for kind in LEARNERS:
+            entry = state["learners"][kind]
+            path = folder / entry["file"]
+            if not path.is_file():
+                raise BoosterFileError(f"{self.model_id}: {kind} model file {path} is missing")
+            if _sha256(path) != entry["sha256"]:
+                raise BoosterFileError(f"{self.model_id}: {kind} model file {path} was altered or truncated "
+                                       "since it was saved (checksum mismatch); retrain the model")
+            try:
+                learners[kind] = self._read(path, kind == "classifier")
+            except Exception as error:  # XGBoostError, LightGBMError, CatBoostError, OSError...: no common base
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+                raise BoosterFileError(f"{self.model_id}: cannot read {kind} model file {path}: {reason}") from error
+        self.learners_, self.n_features_ = learners, int(state["n_features"])
+
+    def n_parameters(self) -> int:
+        """Tree nodes (splits + leaves) in both learners: a binary tree with L leaves has 2L - 1 nodes."""
+        self._check_fitted()
+        return sum(2 * leaves - 1 for learner in self.learners_.values() for leaves in self._leaves(learner))
+
+    @property
+    def n_trees_(self) -> dict[str, int]:
+        """Trees kept per learner after early stopping (best iteration + 1)."""
+        return {kind: len(self._leaves(learner)) for kind, learner in self.learners_.items()}
+
+    def booster_for_shap(self) -> Any:
+        """The native direction classifier, as `shap.TreeExplainer` accepts it."""
+        self._check_fitted()
+        return self.learners_["classifier"]
+
+
+class XGBoostModel(_BoosterPair):
+    """Depth-wise histogram trees (``tree_method="hist"``)."""
+
+    suffix = "ubj"
+
+    def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,
+               y_valid: np.ndarray, seed: int) -> Any:
+        xgb = _native("xgboost")
+        c = self.config
+        model = (xgb.XGBClassifier if classifier else xgb.XGBRegressor)(
+            n_estimators=c.n_estimators, max_depth=c.max_depth, learning_rate=c.learning_rate,
+            subsample=c.subsample, colsample_bytree=c.colsample, early_stopping_rounds=c.early_stopping_rounds,
+            eval_metric="logloss" if classifier else "rmse", tree_method="hist", n_jobs=_threads(),
+            random_state=seed, verbosity=0,
+        )
+        model.fit(x, y, eval_set=[(x_valid, y_valid)], verbose=False)
+        return model.get_booster()[: model.best_iteration + 1]
+
+    def _raw_predict(self, learner: Any, classifier: bool, x: np.ndarray) -> np.ndarray:
+        return learner.inplace_predict(x)  # the objective applies the sigmoid for the classifier
+
+    def _read(self, path: Path, classifier: bool) -> Any:
+        xgb = _native("xgboost")
+        booster = xgb.Booster()
+        booster.load_model(str(path))
+        return booster
+
+    def _leaves(self, learner: Any) -> list[int]:
+        return [tree.count("leaf=") for tree in learner.get_dump()]  # a leaf dumps as "7:leaf=0.0123"
+
+
+class LightGBMModel(_BoosterPair):
+    """Leaf-wise trees; ``deterministic`` + forced column-wise histograms make a seed reproducible."""
+
+    suffix = "txt"
+
+    def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,
+               y_valid: np.ndarray, seed: int) -> Any:
+        lgb = _native("lightgbm")
+        c = self.config
+        model = (lgb.LGBMClassifier if classifier else lgb.LGBMRegressor)(
+            n_estimators=c.n_estimators, num_leaves=c.num_leaves, learning_rate=c.learning_rate,
+            subsample=c.subsample, subsample_freq=1, colsample_bytree=c.colsample, n_jobs=_threads(),
+            random_state=seed, deterministic=True, force_col_wise=True, verbose=-1,
+        )
+        model.fit(x, y, eval_X=x_valid, eval_y=y_valid,
+                  callbacks=[lgb.early_stopping(c.early_stopping_rounds, verbose=False)])
+        return lgb.Booster(model_str=model.booster_.model_to_string(num_iteration=model.best_iteration_))
+
+    def _raw_predict(self, learner: Any, classifier: bool, x: np.ndarray) -> np.ndarray:
+        return learner.predict(x, num_threads=_threads())  # the objective applies the sigmoid
+
+    def _read(self, path: Path, classifier: bool) -> Any:
+        lgb = _native("lightgbm")
+        return lgb.Booster(model_file=str(path))
+
+    def _leaves(self, learner: Any) -> list[int]:
+        return [tree["num_leaves"] for tree in learner.dump_model()["tree_info"]]
+
+
+class CatBoostModel(_BoosterPair):
+    """Symmetric (oblivious) trees; ``use_best_model`` drops the trees after the best iteration."""
+
+    suffix = "cbm"
+
+    def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,
+               y_valid: np.ndarray, seed: int) -> Any:
+        cb = _native("catboost")
+        c = self.config
+        model = (cb.CatBoostClassifier if classifier else cb.CatBoostRegressor)(
+            iterations=c.n_estimators, depth=c.max_depth, learning_rate=c.learning_rate,
+            bootstrap_type="Bernoulli", subsample=c.subsample, rsm=c.colsample,
+            early_stopping_rounds=c.early_stopping_rounds, use_best_model=True, random_seed=seed,
+            thread_count=_threads(), verbose=False, allow_writing_files=False,  # no catboost_info/ folder
+        )
+        model.fit(x, y, eval_set=(x_valid, y_valid))
+        return model
+
+    def _raw_predict(self, learner: Any, classifier: bool, x: np.ndarray) -> np.ndarray:
+        if classifier:
+            return learner.predict(x, prediction_type="Probability", thread_count=_threads())[:, 1]
+        return learner.predict(x, thread_count=_threads())
+
+    def _read(self, path: Path, classifier: bool) -> Any:
+        cb = _native("catboost")
+        return (cb.CatBoostClassifier if classifier else cb.CatBoostRegressor)().load_model(str(path))
+
+    def _leaves(self, learner: Any) -> list[int]:
+        return [int(n) for n in learner.get_tree_leaf_counts()]
+
+
+BOOSTERS: dict[str, tuple[type[Model], dict[str, Any], str]] = {
+    "xgboost": (XGBoostModel, {"n_estimators": 100, "max_depth": 6}, "XGBoost depth-wise trees, 100 rounds, depth 6"),
+    "lightgbm": (LightGBMModel, {"n_estimators": 100, "num_leaves": 31}, "LightGBM leaf-wise trees, 100 rounds, 31 leaves"),
+    "catboost": (CatBoostModel, {"n_estimators": 100, "max_depth": 6}, "CatBoost symmetric trees, 100 iterations, depth 6"),
+}

@@ -1,0 +1,54 @@
+"""Forecasts from stored models, loaded once per (market, model, version) and shared.
+
+The dashboard (through ``st.cache_resource``) and the API call `loaded_model`, so both reuse
+the same in-memory objects. A version is resolved before the cache lookup, so a newly trained
+or promoted version is picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.models.base import Model
+from core.features import build_features
+from core.models.store import Key, ModelStore
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=128)
+def _load(root: Path, key: Key, model_id: str, version: int) -> Model:
+    return ModelStore(root).load(key, model_id, version)
+
+
+def loaded_model(key: Key, model_id: str, version: int | str | None = None, store: ModelStore | None = None) -> Model:
+    """The fitted model, from memory when this version was loaded before."""
+    store = store or ModelStore()
+    concrete = store.resolve(key, model_id, version)
+    with _lock:
+        return _load(store.root, key, model_id, concrete)
+
+
+def predict_latest(
+    candles: pd.DataFrame, key: Key, model_id: str, version: int | str | None = None, store: ModelStore | None = None
+) -> dict[str, Any]:
+    """P(up) and expected return for the bar after the last candle, with what it was based on."""
+    model = loaded_model(key, model_id, version, store)
+    features = build_features(candles).iloc[-(model.context_rows + 1):]
+    row = model.predict(features).iloc[-1]
+    return {
+        "model": model_id,
+        "version": model.meta_["version"],
+        "symbol": key.symbol,
+        "timeframe": key.timeframe,
+        "horizon": key.horizon,
+        "candle_time": features.index[-1].isoformat(),
+        "p_up": float(row["p_up"]),
+        "expected_return": float(row["expected_return"]),
+        "valid_metrics": model.meta_.get("valid_metrics", {}),
+    }

@@ -1,0 +1,202 @@
+"""The model registry on disk: versioned folders of weights plus a checksummed ``meta.json``.
+
+Layout: ``<root>/<BASE-QUOTE>/<timeframe>/h<horizon>/<model id>/v0001/``. A version folder is
+written under a temporary name and renamed into place, so a crash never leaves half a model.
+``meta.json`` records what the model is (id, config, feature list and hash, scaler), what it
+learnt from (source, range, rows), how well it did on validation, and the SHA-256 of every
+file; its own content is sealed by ``meta_checksum``. Loading verifies all of that first and
+refuses any mismatch with a message that names the file. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core import __version__
+from core.config import artifacts_dir
+from core.data.symbols import file_token
+from core.data.timeframes import check_timeframe
+from core.errors import LydianError
+from core.models import registry
+from core.models.base import Model
+
+SCHEMA = 1
+META = "meta.json"
+
+
+class ModelFileError(LydianError):
+    """A saved model that is missing, altered or unreadable."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """Which market and horizon a model was trained for."""
+
+    symbol: str
+    timeframe: str
+    horizon: int
+
+    def folder(self, root: Path, model_id: str) -> Path:
+        check_timeframe(self.timeframe)
+        return root / file_token(self.symbol) / self.timeframe / f"h{int(self.horizon)}" / model_id
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _seal(meta: dict[str, Any]) -> str:
+    body = {k: v for k, v in meta.items() if k != "meta_checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+class ModelStore:
+    """Save, list, load, promote and delete model versions under one root folder."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else artifacts_dir()
+
+    # ---- writing
+    def save(self, model: Model, key: Key, data: dict[str, Any], extra: dict[str, Any] | None = None) -> int:
+        """Store a fitted model as the next version; returns the version number."""
+        folder = key.folder(self.root, model.model_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".staging-"))
+        try:
+            state = model.save(staging)
+            files = {p.name: _sha256(p) for p in sorted(staging.iterdir())}
+            version = max(self.versions(key, model.model_id), default=0) + 1
+            meta = {
+                "schema": SCHEMA,
+                "model_id": model.model_id,
+                "family": registry.spec(model.model_id).family,
+                "version": version,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "code_version": __version__,
+                "symbol": key.symbol,
+                "timeframe": key.timeframe,
+                "horizon": key.horizon,
+                "data": data,
+                "config": model.config.to_dict(),
+                "state": state,
+                "n_parameters": model.n_parameters(),
+                "fit_seconds": round(getattr(model, "fit_seconds_", 0.0), 3),
+                "device": getattr(model, "device_", "cpu"),
+                "valid_metrics": getattr(model, "valid_metrics_", {}),
+                **(extra or {}),
+                "files": files,
+            }
+            meta["meta_checksum"] = _seal(meta)
+            (staging / META).write_text(json.dumps(meta, indent=1))
+            os.replace(staging, folder / f"v{version:04d}")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return version
+
+    def promote(self, key: Key, model_id: str, version: int) -> None:
+        """Make ``version`` the one loaded by default (``version=None``), until another is promoted."""
+        self.meta(key, model_id, version)  # verifies it exists and is intact
+        pointer = key.folder(self.root, model_id) / "promoted.json"
+        tmp = pointer.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"version": version}))
+        os.replace(tmp, pointer)
+
+    def delete(self, key: Key, model_id: str, version: int) -> None:
+        folder = self._version_folder(key, model_id, version)
+        if self.promoted(key, model_id) == version:
+            (key.folder(self.root, model_id) / "promoted.json").unlink()
+        shutil.rmtree(folder)
+
+    # ---- reading
+    def versions(self, key: Key, model_id: str) -> list[int]:
+        folder = key.folder(self.root, model_id)
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name[1:]) for p in folder.iterdir() if p.is_dir() and p.name[1:].isdigit())
+
+    def promoted(self, key: Key, model_id: str) -> int | None:
+        pointer = key.folder(self.root, model_id) / "promoted.json"
+        try:
+            version = int(json.loads(pointer.read_text())["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return version if version in self.versions(key, model_id) else None
+
+    def resolve(self, key: Key, model_id: str, version: int | str | None = None) -> int:
+        """A concrete version: ``"latest"`` is the newest, None the promoted one (else the newest)."""
+        registry.spec(model_id)  # unknown ids fail with the list of known ones
+        have = self.versions(key, model_id)
+        if not have:
+            raise ModelFileError(
+                f"no trained {model_id} for {key.symbol} {key.timeframe} horizon {key.horizon}; "
+                f"train it first (lydian train --symbol {key.symbol} --timeframe {key.timeframe} --models {model_id})"
+            )
+        if version is None:
+            return self.promoted(key, model_id) or have[-1]
+        if version == "latest":
+            return have[-1]
+        if int(version) not in have:
+            raise ModelFileError(f"{model_id} has no version {version}; versions: {', '.join(map(str, have))}")
+        return int(version)
+
+    def meta(self, key: Key, model_id: str, version: int | str | None = None) -> dict[str, Any]:
+        """The verified ``meta.json`` of one version (checksums of meta and every file checked)."""
+        folder = self._version_folder(key, model_id, self.resolve(key, model_id, version))
+        path = folder / META
+        try:
+            meta = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelFileError(f"{path} is missing or not valid JSON ({exc})") from None
+        if not isinstance(meta, dict) or meta.get("meta_checksum") != _seal(meta):
+            raise ModelFileError(f"{path} was edited after it was written (checksum mismatch); retrain the model")
+        if meta.get("schema") != SCHEMA or meta.get("model_id") != model_id:
+            raise ModelFileError(f"{path} belongs to {meta.get('model_id')!r} schema {meta.get('schema')}, not {model_id}")
+        for name, digest in meta["files"].items():
+            file = folder / name
+            if not file.is_file():
+                raise ModelFileError(f"{file} is missing; the saved model is incomplete")
+            if _sha256(file) != digest:
+                raise ModelFileError(f"{file} does not match its checksum (corrupt, truncated or altered)")
+        return meta
+
+    def load(self, key: Key, model_id: str, version: int | str | None = None) -> Model:
+        """A fitted model, after every check in `meta` passed."""
+        meta = self.meta(key, model_id, version)
+        model = registry.create(model_id, **meta["config"])
+        folder = self._version_folder(key, model_id, meta["version"])
+        model.load(folder, meta["state"])
+        model.meta_ = meta
+        return model
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """Every stored version with its headline facts (unverified; for listings)."""
+        rows = []
+        for path in sorted(self.root.glob(f"*/*/h*/*/v*/{META}")):
+            try:
+                meta = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            rows.append(
+                {k: meta.get(k) for k in ("symbol", "timeframe", "horizon", "model_id", "version", "created",
+                                          "n_parameters", "fit_seconds", "valid_metrics")}
+            )
+        return rows
+
+    def _version_folder(self, key: Key, model_id: str, version: int) -> Path:
+        folder = key.folder(self.root, model_id) / f"v{int(version):04d}"
+        if not folder.is_dir():
+            raise ModelFileError(f"{model_id} has no version {version} at {folder}")
+        return folder

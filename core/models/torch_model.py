@@ -1,0 +1,170 @@
+"""`TorchModel`: the `Model` wrapper shared by every torch net, so a net file is only its ``nn.Module``.
+
+The module contract: ``Module(n_features, cfg)``; ``forward(x: (batch, lookback, features)) ->
+(batch, 2)`` = [logit P(up), standardised expected return]; attention nets add
+``attention_weights(x) -> (batch, lookback)``. Training is `train_module`'s job; this file adds
+target standardisation, device choice, vectorised prediction and safetensors persistence.
+
+Weights go to ``weights.safetensors`` (never pickle, never ``torch.load``); a loaded model predicts on CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from core.errors import DataError, LydianError
+from core.models.base import Model, NotFittedError, Progress, json_ready
+from core.models.config import NetConfig
+from core.models.device import configure_threads, pick_device
+from core.models.trainer import EVAL_CHUNK, gather_windows, seed_everything, train_module
+
+WEIGHTS = "weights.safetensors"
+
+
+class WeightsError(LydianError):
+    """A weights file that is missing, damaged or does not fit the net its config builds."""
+
+
+class Highway(nn.Module):
+    """The net plus a linear map of the forecast bar's own features (LSTNet's autoregressive highway).
+
+    A linear signal in the latest bar (e.g. short-term mean reversion) is learnt directly instead of
+    having to survive pooling or recurrence; the net adds what is non-linear. Zero-initialised, so
+    training starts from the net alone.
+    """
+
+    def __init__(self, net: nn.Module, n_features: int) -> None:
+        super().__init__()
+        self.net = net
+        self.highway = nn.Linear(n_features, 2)
+        nn.init.zeros_(self.highway.weight)
+        nn.init.zeros_(self.highway.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x) + self.highway(x[:, -1])
+
+
+def build_net(module_cls: type[nn.Module], n_features: int, config: NetConfig) -> Highway:
+    """The module a TorchModel trains: the registered architecture behind the shared highway."""
+    return Highway(module_cls(n_features, config), n_features)
+
+
+class TorchModel(Model):
+    """Any contract-following ``nn.Module`` class behind the `Model` interface."""
+
+    sequence = True
+
+    def __init__(self, model_id: str, config: NetConfig, module_cls: type[nn.Module], family: str) -> None:
+        super().__init__(model_id, config)
+        self.module_cls = module_cls
+        self.family = family
+
+    # ---- Model hooks
+    def _fit(
+        self, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray, *,
+        seed: int, device: str | None, progress: Progress | None,
+    ) -> None:
+        returns = y_train[self.lookback - 1:, 1]  # the rows that end a training window
+        self.return_mean_ = float(returns.mean())
+        self.return_std_ = float(returns.std()) or 1.0
+        self.n_features_ = int(x_train.shape[1])
+        seed_everything(seed)  # before building, so the initial weights are seeded too
+        self.module_ = build_net(self.module_cls, self.n_features_, self.config)
+        torch_device = pick_device(device)
+        configure_threads()
+        result = train_module(
+            self.module_, x_train, self._standardised(y_train), x_valid, self._standardised(y_valid), self.config,
+            seed=seed, device=torch_device, progress=progress, name=self.model_id,
+        )
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.device_ = str(torch_device)
+
+    def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = self._per_window(self._heads, x, width=2)
+        return out[:, 0], out[:, 1]
+
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        state = self.module_.state_dict()  # copies: safetensors refuses tensors that share memory (tied weights)
+        tensors = {key: value.detach().to("cpu", copy=True).contiguous() for key, value in state.items()}
+        save_file(tensors, str(folder / WEIGHTS))
+        return json_ready({
+            "n_features": self.n_features_, "return_mean": self.return_mean_, "return_std": self.return_std_,
+            "best_epoch": self.best_epoch_, "history": self.history_, "device": self.device_,
+        })
+
+    def _load_weights(self, folder: Path, state: dict[str, Any]) -> None:
+        self.n_features_ = int(state["n_features"])
+        module = build_net(self.module_cls, self.n_features_, self.config)
+        path = folder / WEIGHTS
+        try:
+            module.load_state_dict(load_file(str(path)), strict=True)
+        except (OSError, SafetensorError, RuntimeError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WeightsError(
+                f"{self.model_id}: cannot load {path}: the file is missing, damaged or was saved for a different "
+                f"{self.family} net ({reason}); retrain the model"
+            ) from None
+        self.module_ = module.eval()
+        self.return_mean_ = float(state["return_mean"])
+        self.return_std_ = float(state["return_std"])
+        self.best_epoch_ = int(state["best_epoch"])
+        self.history_ = list(state["history"])
+        self.device_ = str(state["device"])
+
+    def n_parameters(self) -> int:
+        if not hasattr(self, "module_"):
+            raise NotFittedError(f"{self.model_id} is not trained yet: its size depends on the number of features")
+        return sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
+
+    # ---- public extras
+    def attention(self, features: pd.DataFrame) -> pd.DataFrame | None:
+        """Per-row attention over the look-back steps (columns ``lag_<k>``, k bars back); None for nets without it."""
+        self._check_fitted()
+        if not hasattr(self.module_.net, "attention_weights"):
+            return None
+        missing = [c for c in self.feature_names_ if c not in features.columns]
+        if missing:
+            raise DataError(f"{self.model_id}: features the model was trained on are missing, e.g. {missing[:3]}")
+        scaled = self._scaled(features[self.feature_names_])
+        weights = self._per_window(self.module_.net.attention_weights, scaled, self.lookback)
+        columns = [f"lag_{k}" for k in range(self.lookback - 1, -1, -1)]
+        return pd.DataFrame(weights, index=features.index, columns=columns)
+
+    # ---- helpers
+    def _standardised(self, y: np.ndarray) -> np.ndarray:
+        return np.column_stack([y[:, 0], (y[:, 1] - self.return_mean_) / self.return_std_]).astype(np.float32)
+
+    def _heads(self, windows: torch.Tensor) -> torch.Tensor:
+        """Net output -> [P(up), expected return in the target's own units], in float64."""
+        out = self.module_(windows).double()
+        return torch.stack([torch.sigmoid(out[:, 0]), out[:, 1] * self.return_std_ + self.return_mean_], dim=1)
+
+    def _per_window(self, fn: Callable[[torch.Tensor], torch.Tensor], x: np.ndarray, width: int) -> np.ndarray:
+        """``fn`` over every full window of ``x``, in chunks; row r gets the output of the window ending at r.
+
+        Rows before ``lookback - 1`` have no full window and stay NaN.
+        """
+        out = np.full((len(x), width), np.nan)
+        n_windows = len(x) - self.lookback + 1
+        if n_windows <= 0:
+            return out
+        device = next(self.module_.parameters()).device
+        features = torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=device)
+        self.module_.eval()
+        with torch.inference_mode():
+            parts = [
+                fn(gather_windows(features, starts, self.lookback)).double().cpu()
+                for starts in torch.arange(n_windows, device=device).split(EVAL_CHUNK)
+            ]
+        out[self.lookback - 1:] = torch.cat(parts).numpy()
+        return out

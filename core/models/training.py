@@ -1,0 +1,67 @@
+"""Train chosen models on one market and store each as a new version: what CLI, UI and API call.
+
+Every model of a run sees the same features and the same purged 60/20/20 chronological split;
+the test window (last 20 %) is never touched here, it is left for honest evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from core.models import registry
+from core.models.base import Progress
+from core.models.dataset import prepare
+from core.models.store import Key, ModelStore
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    model_id: str
+    version: int
+    n_parameters: int
+    fit_seconds: float
+    valid_accuracy: float
+    valid_log_loss: float
+    valid_n: int
+    device: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def train_models(
+    candles: pd.DataFrame, key: Key, model_ids: list[str], *, source: str, seed: int = 0,
+    device: str | None = None, store: ModelStore | None = None, progress: Progress | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> list[TrainReport]:
+    """Fit each model on the training window (early stopping on validation) and save it."""
+    store = store or ModelStore()
+    dataset = prepare(candles, key.horizon)
+    split, index = dataset.split()
+    x_train, y_train = dataset.window(index[split.train])
+    x_valid, y_valid = dataset.window(index[split.valid])
+    data = {
+        "source": source,
+        "rows": len(index),
+        "train": [str(x_train.index[0]), str(x_train.index[-1])],
+        "valid": [str(x_valid.index[0]), str(x_valid.index[-1])],
+        "test_from": str(index[split.test][0]),
+    }
+    reports = []
+    for position, model_id in enumerate(model_ids):
+        if progress:
+            progress({"event": "model", "model": model_id, "index": position, "total": len(model_ids)})
+        model = registry.create(model_id, **(overrides or {}).get(model_id, {}))
+        model.fit(x_train, y_train, x_valid, y_valid, seed=seed, device=device, progress=progress)
+        version = store.save(model, key, data)
+        metrics = model.valid_metrics_
+        reports.append(
+            TrainReport(
+                model_id, version, model.n_parameters(), round(model.fit_seconds_, 2), metrics["accuracy"],
+                metrics["log_loss"], metrics["n"], getattr(model, "device_", "cpu"),
+            )
+        )
+    return reports

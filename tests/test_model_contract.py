@@ -1,0 +1,151 @@
+"""The contract every registered model keeps (scikit-learn's check_estimator, for Lydian).
+
+Parametrised over the registry, so a newly registered model is checked the moment it exists:
+shapes and ranges, seeded reproducibility, a save/load round trip through the versioned store,
+refusal of corrupt, truncated or edited files, and causality of predictions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.data import load_candles
+from core.errors import LydianError
+from core.models import registry
+from core.models.dataset import prepare
+from core.models.store import Key, ModelFileError, ModelStore
+
+FAST = {"max_epochs": 2, "lookback": 16, "patience": 1}  # enough to exercise training, seconds per model
+KEY = Key("BTC/USDT", "1h", 1)
+
+
+def _fast(model_id: str) -> dict:
+    return FAST if registry.spec(model_id).sequence else {"n_estimators": 30}
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pd.DataFrame]:
+    """A small real slice: 1,400 hourly BTC bars -> features, targets, a 60/20/20 split."""
+    candles = load_candles("BTC/USDT", "1h", start="2024-05-01")[:1400]
+    dataset = prepare(candles, horizon=1)
+    split, index = dataset.split()
+    x_train, y_train = dataset.window(index[split.train])
+    x_valid, y_valid = dataset.window(index[split.valid])
+    return {"x_train": x_train, "y_train": y_train, "x_valid": x_valid, "y_valid": y_valid,
+            "x_test": dataset.features.loc[index[split.test]]}
+
+
+def _fit(model_id: str, frames: dict, seed: int = 0):
+    model = registry.create(model_id, **_fast(model_id))
+    returned = model.fit(frames["x_train"], frames["y_train"], frames["x_valid"], frames["y_valid"], seed=seed, device="cpu")
+    assert returned is model
+    return model
+
+
+@pytest.fixture(scope="module", params=registry.model_ids())
+def fitted(request, frames, tmp_path_factory):
+    """Each model fitted once per module, with a store holding its saved version."""
+    model = _fit(request.param, frames)
+    store = ModelStore(tmp_path_factory.mktemp(f"store_{request.param}"))
+    version = store.save(model, KEY, {"source": "test"})
+    return model, store, version
+
+
+def test_registry_has_the_19_models() -> None:
+    families = [s.family for s in registry.registry().values()]
+    assert len(families) == 19
+    assert {f: families.count(f) for f in registry.FAMILIES} == {"lstm": 3, "gru": 5, "transformer": 3, "cnn": 5, "boosting": 3}
+
+
+def test_predictions_have_the_right_shape_and_range(fitted, frames) -> None:
+    model, _, _ = fitted
+    prediction = model.predict(frames["x_test"])
+    assert list(prediction.columns) == ["p_up", "expected_return"]
+    assert prediction.index.equals(frames["x_test"].index)
+    head, tail = prediction.iloc[: model.context_rows], prediction.iloc[model.context_rows :]
+    assert head.isna().all().all(), "rows without a full look-back window must be NaN"
+    assert tail.notna().all().all() and np.isfinite(tail.to_numpy()).all()
+    assert tail["p_up"].between(0, 1).all()
+    assert tail["p_up"].std() > 0, "a model that predicts one constant has learnt nothing"
+    assert model.valid_metrics_["n"] > 0 and 0 <= model.valid_metrics_["accuracy"] <= 1
+
+
+def test_same_seed_same_predictions(fitted, frames) -> None:
+    model, _, _ = fitted
+    again = _fit(model.model_id, frames, seed=0)
+    np.testing.assert_array_equal(model.predict(frames["x_test"]).to_numpy(), again.predict(frames["x_test"]).to_numpy())
+
+
+def test_save_load_round_trip_is_exact(fitted, frames) -> None:
+    model, store, version = fitted
+    loaded = store.load(KEY, model.model_id, version)
+    np.testing.assert_array_equal(model.predict(frames["x_test"]).to_numpy(), loaded.predict(frames["x_test"]).to_numpy())
+    assert loaded.meta_["n_parameters"] == model.n_parameters() > 0
+
+
+def test_predictions_are_causal(fitted, frames) -> None:
+    """Changing every feature row after t leaves the predictions up to t untouched."""
+    model, _, _ = fitted
+    x = frames["x_test"]
+    cut = len(x) // 2
+    altered = x.copy()
+    altered.iloc[cut:] = altered.iloc[cut:].to_numpy()[::-1] * 1.5
+    before = model.predict(x).iloc[:cut].to_numpy()
+    after = model.predict(altered).iloc[:cut].to_numpy()
+    np.testing.assert_array_equal(before, after)
+
+
+def _version_folder(store: ModelStore, model_id: str, version: int) -> Path:
+    return KEY.folder(store.root, model_id) / f"v{version:04d}"
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir()) if p.name != "meta.json"]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_damaged_weight_files_are_refused(fitted, frames, damage: str) -> None:
+    model, store, _ = fitted
+    version = store.save(model, KEY, {"source": "test"})
+    target = _weight_files(_version_folder(store, model.model_id, version))[0]
+    content = bytearray(target.read_bytes())
+    if damage == "flip":
+        content[len(content) // 2] ^= 0xFF
+    else:
+        content = content[: len(content) // 2]
+    target.write_bytes(bytes(content))
+    with pytest.raises(ModelFileError, match="does not match its checksum"):
+        store.load(KEY, model.model_id, version)
+
+
+def test_edited_meta_is_refused(fitted) -> None:
+    model, store, _ = fitted
+    version = store.save(model, KEY, {"source": "test"})
+    path = _version_folder(store, model.model_id, version) / "meta.json"
+    meta = json.loads(path.read_text())
+    meta["horizon"] = 4
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="edited after it was written"):
+        store.load(KEY, model.model_id, version)
+
+
+def test_garbage_weights_with_forged_checksums_fail_cleanly(fitted) -> None:
+    """Even when an attacker re-seals meta.json, the native loaders refuse garbage with a clear error."""
+    from core.models.store import _seal, _sha256
+
+    model, store, _ = fitted
+    version = store.save(model, KEY, {"source": "test"})
+    folder = _version_folder(store, model.model_id, version)
+    target = _weight_files(folder)[0]
+    target.write_bytes(b"\x00garbage" * 64)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["files"][target.name] = _sha256(target)
+    meta["meta_checksum"] = _seal(meta)
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(LydianError):
+        store.load(KEY, model.model_id, version)
