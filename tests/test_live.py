@@ -15,7 +15,7 @@ from typing import BinaryIO
 import pandas as pd
 import pytest
 from ccxt.base.exchange import Exchange
-from fake_exchange import FakeExchange
+from tests.fake_exchange import FakeExchange
 
 import core.data
 from core.config import PROJECT_ROOT

@@ -19,18 +19,6 @@ from tests.synthetic import ar1_candles
 OPTIMUM = 0.5 + math.asin(0.2) / math.pi
 SMALL = {"lookback": 24, "max_epochs": 8, "patience": 2}  # keeps 16 nets x 2 series within CI minutes
 
-# Declared, measured shortfalls (strict: the test fails the day the model starts passing).
-EXPECTED_MISSES = {
-    "cnn_multiscale": "overfits window noise on 4.7k bars before its highway learns the AR(1) term (0.52-0.53 measured)",
-}
-
-
-def _planted_params() -> list:
-    return [
-        pytest.param(m, marks=pytest.mark.xfail(reason=EXPECTED_MISSES[m], strict=True)) if m in EXPECTED_MISSES else m
-        for m in registry.model_ids()
-    ]
-
 
 def _held_out_accuracy(model_id: str, phi: float) -> tuple[float, int]:
     dataset = prepare(ar1_candles(8_000, phi, seed=7), horizon=1)
@@ -45,7 +33,7 @@ def _held_out_accuracy(model_id: str, phi: float) -> tuple[float, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model_id", _planted_params())
+@pytest.mark.parametrize("model_id", registry.model_ids())
 def test_planted_ar1_signal_is_learned(model_id: str) -> None:
     accuracy, n = _held_out_accuracy(model_id, phi=0.2)
     assert n > 1_400

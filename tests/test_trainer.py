@@ -107,7 +107,7 @@ def test_early_stopping_stops_and_restores_the_best_weights() -> None:
     assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) < cfg.max_epochs  # noise: stops early
     assert epochs[-1] == result.best_epoch + cfg.patience
     assert result.best_valid_loss == min(r["valid_loss"] for r in result.history)
-    after = evaluate(module, Windows(x_valid, y_valid, cfg.lookback, CPU), cfg.return_weight)
+    after = evaluate(module, Windows(x_valid, y_valid, cfg.lookback, CPU), 0.0)
     assert after == result.best_valid_loss
     assert result.amp is False
 

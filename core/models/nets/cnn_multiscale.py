@@ -2,8 +2,9 @@
 
 Short and longer patterns are matched side by side instead of by depth, as in the multi-scale CNN
 of Cui et al. 2016 and InceptionTime (Ismail Fawaz et al. 2020). Each block runs the three
-branches, concatenates them, mixes with a 1x1 convolution and adds the block's input; the head
-reads the mean and max over time. The kernel sizes are fixed (``kernel`` is not used).
+branches, concatenates them, mixes with a 1x1 convolution, adds the block's input and normalises
+the sum (without that BatchNorm the residual stream drifted and training was unstable from seed to
+seed); the head reads the mean, max and last step. The kernel sizes are fixed (``kernel`` is unused).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ class MultiScaleBlock(nn.Module):
         self.branches = nn.ModuleList(nn.Conv1d(width, branch, k, padding=k // 2) for k in KERNELS)
         joined = branch * len(KERNELS)
         self.mix = nn.Sequential(nn.BatchNorm1d(joined), nn.ReLU(), nn.Conv1d(joined, width, 1), nn.Dropout(dropout))
+        self.norm = nn.BatchNorm1d(width)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x + self.mix(torch.cat([branch(x) for branch in self.branches], dim=1))
+        return self.norm(x + self.mix(torch.cat([branch(x) for branch in self.branches], dim=1)))
 
 
 class CNNMultiscale(nn.Module):
