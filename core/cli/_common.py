@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -13,6 +12,7 @@ import pandas as pd
 
 from core.data.timeframes import TIMEFRAMES
 from core.errors import LydianError
+from core.io import write_atomically
 
 EXIT_USAGE = 2
 
@@ -75,15 +75,14 @@ def print_json(payload: Any) -> None:
     print(json.dumps(payload, default=str))
 
 
-def write_atomically(frame: pd.DataFrame, out: Path) -> None:
+def write_table(frame: pd.DataFrame, out: Path, option: str = "--out", index: bool = True) -> None:
+    """Write ``frame`` as parquet or CSV (by the file name), atomically; a bad path is a usage error."""
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
-        raise UsageError(f"--out {out}: use a .parquet or .csv file name")
+        raise UsageError(f"{option} {out}: use a .parquet or .csv file name")
     if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        frame.to_parquet(tmp) if suffix == ".parquet" else frame.to_csv(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise UsageError(f"{option} {out}: folder {out.parent} does not exist")
+    if suffix == ".parquet":
+        write_atomically(out, lambda handle: frame.to_parquet(handle, index=index))
+    else:
+        write_atomically(out, lambda handle: handle.write(frame.to_csv(index=index).encode()))

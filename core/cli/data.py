@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from core.cli._common import load, print_json, write_atomically
+from core.cli._common import load, print_json, write_table
 
 
 def data_list(args: argparse.Namespace) -> int:
@@ -59,7 +59,7 @@ def features(args: argparse.Namespace) -> int:
 
     candles = load(args)
     table = build_features(candles)
-    write_atomically(table, args.out)
+    write_table(table, args.out)
     summary = {
         "out": str(args.out),
         "rows": len(table),

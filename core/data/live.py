@@ -15,7 +15,6 @@ import difflib
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from core.data.symbols import file_token, normalize_symbol
 from core.data.timeframes import TIMEFRAMES, check_timeframe, timeframe_ms
 from core.data.validate import COLUMNS, empty_candles, validate_candles
 from core.errors import DataError, SourceError, TimeframeError, UnknownSymbolError
+from core.io import write_atomically
 
 if TYPE_CHECKING:
     from ccxt.base.exchange import Exchange
@@ -88,20 +88,6 @@ def _read_cache(path: Path) -> pd.DataFrame:
         return validate_candles(pd.read_parquet(path), name=str(path))
     except (OSError, ValueError) as exc:
         raise DataError(f"cache file {path} is unreadable ({exc}); delete it to fetch again") from None
-
-
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Replace ``path`` by ``frame`` in one step: readers see the old file or the new one, never a part."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            frame.to_parquet(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _ms(stamp: pd.Timestamp) -> int:
@@ -212,7 +198,7 @@ class _Fetch:
         merged = pd.concat([self.cached, candles])
         merged = merged[~merged.index.duplicated(keep="first")].sort_index()
         self.cached = validate_candles(merged, name=str(self.path))
-        _write_atomic(self.cached, self.path)
+        write_atomically(self.path, self.cached.to_parquet)
 
     def forward(self, since: int, until: int) -> None:
         """Fetch after the cache, writing each page: the cached range only ever grows at its end."""

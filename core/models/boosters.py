@@ -164,6 +164,7 @@ class XGBoostModel(_BoosterPair):
         model = (xgb.XGBClassifier if classifier else xgb.XGBRegressor)(
             n_estimators=c.n_estimators, max_depth=c.max_depth, learning_rate=c.learning_rate,
             subsample=c.subsample, colsample_bytree=c.colsample, early_stopping_rounds=c.early_stopping_rounds,
+            max_bin=c.max_bin,
             eval_metric="logloss" if classifier else "rmse", tree_method="hist", n_jobs=_threads(),
             random_state=seed, verbosity=0,
         )
@@ -192,14 +193,18 @@ class LightGBMModel(_BoosterPair):
                y_valid: np.ndarray, seed: int) -> Any:
         lgb = _native("lightgbm")
         c = self.config
-        model = (lgb.LGBMClassifier if classifier else lgb.LGBMRegressor)(
-            n_estimators=c.n_estimators, num_leaves=c.num_leaves, learning_rate=c.learning_rate,
-            subsample=c.subsample, subsample_freq=1, colsample_bytree=c.colsample, n_jobs=_threads(),
-            random_state=seed, deterministic=True, force_col_wise=True, verbose=-1,
+        params = {
+            "objective": "binary" if classifier else "regression", "num_leaves": c.num_leaves,
+            "learning_rate": c.learning_rate, "bagging_fraction": c.subsample, "bagging_freq": 1,
+            "feature_fraction": c.colsample, "max_bin": c.max_bin, "num_threads": _threads(), "seed": seed,
+            "deterministic": True, "force_col_wise": True, "verbose": -1,
+        }
+        train = lgb.Dataset(x, y, params=params)
+        booster = lgb.train(
+            params, train, num_boost_round=c.n_estimators, valid_sets=[lgb.Dataset(x_valid, y_valid, reference=train)],
+            callbacks=[lgb.early_stopping(c.early_stopping_rounds, verbose=False)],
         )
-        model.fit(x, y, eval_X=x_valid, eval_y=y_valid,
-                  callbacks=[lgb.early_stopping(c.early_stopping_rounds, verbose=False)])
-        return lgb.Booster(model_str=model.booster_.model_to_string(num_iteration=model.best_iteration_))
+        return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
 
     def _raw_predict(self, learner: Any, classifier: bool, x: np.ndarray) -> np.ndarray:
         return learner.predict(x, num_threads=_threads())  # the objective applies the sigmoid

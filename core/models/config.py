@@ -67,3 +67,4 @@ class BoosterConfig(_Config):
     early_stopping_rounds: int = 20  # on the validation window
     subsample: float = 0.8
     colsample: float = 0.5
+    max_bin: int = 63  # histogram bins per feature (xgboost, lightgbm): 4x fewer than the default, 2x faster

@@ -1,0 +1,137 @@
+"""The leaderboard: every chosen model and every baseline walked forward on the same bars.
+
+Models are compared with the best baseline by `versus_baselines`, with Holm's correction over
+the number of models on the board, so adding models never makes a lucky one look significant.
+The board is stored in the results cache; the dashboard's Compare page and the API list it
+from there (`stored_leaderboards`) instead of recomputing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from core.backtest import baselines
+from core.backtest.cache import ResultsCache, code_version, digest
+from core.backtest.comparison import versus_baselines
+from core.backtest.strategy import periods_per_year
+from core.backtest.walkforward import (
+    BacktestResult, Market, Progress, Settings, backtest, cache_for, check_settings, prepare_market,
+)
+
+ROW_METRICS = (
+    "accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "log_loss", "brier", "auc", "rmse", "mae",
+    "sharpe", "sortino", "max_drawdown", "total_return",
+)
+KIND = "leaderboard"
+
+
+@dataclass
+class Leaderboard:
+    """Rows sorted by edge over the best baseline, the baselines and the coin-flip band beside them."""
+
+    rows: list[dict[str, Any]]
+    random_band: dict[str, float]
+    context: dict[str, Any]  # symbol, timeframe, horizon, data fingerprint, settings, seconds
+    results: dict[str, BacktestResult] = field(default_factory=dict, repr=False)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows).set_index("model")
+
+    def predictions(self) -> pd.DataFrame:
+        """Every out-of-sample prediction in long form: timestamp, model, p_up, realised return and direction."""
+        parts = [
+            result.predictions.reset_index(names="timestamp").assign(model=name)
+            [["timestamp", "model", "p_up", "expected_return", "realised_return", "realised_direction"]]
+            for name, result in self.results.items()
+        ]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``models`` maps each model and baseline to its row, in leaderboard order."""
+        return {"models": {row["model"]: row for row in self.rows}, "random_band": self.random_band,
+                "context": self.context}
+
+
+def _row(name: str, kind: str, result: BacktestResult, versus: dict[str, Any] | None) -> dict[str, Any]:
+    metrics = result.metrics
+    row: dict[str, Any] = {"model": name, "kind": kind} | {k: metrics.get(k) for k in ROW_METRICS}
+    row["long_flat_sharpe"] = metrics["long_flat"]["sharpe"]
+    row["trades"] = metrics["long_short"]["trades"]
+    row["seconds"] = result.info.get("seconds")
+    row["cached"] = result.info.get("cached", False)
+    row |= versus or {}
+    return row
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[int, float]:
+    edge = row.get("edge")
+    return (0 if row["kind"] == "model" else 1, -(edge if edge is not None and not math.isnan(edge) else -1.0))
+
+
+def _finite(value: Any) -> Any:
+    """NaN and inf become None so the board is valid JSON for the API and the CLI."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def leaderboard(
+    model_ids: list[str], candles: pd.DataFrame, horizon: int = 1, *, timeframe: str | None = None,
+    symbol: str | None = None, cache: bool | ResultsCache | None = True, device: str | None = None,
+    progress: Progress | None = None, overrides: dict[str, dict[str, Any]] | None = None, **settings: Any,
+) -> Leaderboard:
+    """Walk every model and baseline forward on ``candles`` and rank the models by edge over the best baseline."""
+    check_settings(settings)
+    chosen = Settings(horizon=horizon, **settings)
+    market = prepare_market(candles, horizon, timeframe)
+    store = cache_for(cache)
+    started = time.perf_counter()
+    naive = {name: backtest(name, market, chosen, cache=store) for name in baselines.BASELINES}
+    models: dict[str, BacktestResult] = {}
+    for position, model_id in enumerate(model_ids):
+        if progress:
+            progress({"event": "model", "model": model_id, "index": position, "total": len(model_ids)})
+        models[model_id] = backtest(model_id, market, chosen, cache=store, device=device, progress=progress,
+                                    overrides=(overrides or {}).get(model_id))
+    versus = versus_baselines({n: r.predictions for n, r in models.items()},
+                              {n: r.predictions for n, r in naive.items()}, horizon)
+    best = next(iter(versus.values()))["baseline"] if versus else None
+    rows = [_row(n, "model", r, versus[n]) for n, r in models.items()]
+    base_accuracy = naive[best].metrics["accuracy"] if best else None
+    rows += [
+        _row(n, "baseline", r, {"edge": r.metrics["accuracy"] - base_accuracy if best else None,
+                                "verdict": "best baseline" if n == best else "baseline"})
+        for n, r in naive.items()
+    ]
+    rows = [{k: _finite(v) for k, v in row.items()} for row in sorted(rows, key=_sort_key)]
+    any_result = next(iter(naive.values()))
+    band = baselines.random_band(
+        any_result.predictions["hold_return"].to_numpy(), any_result.predictions["realised_direction"].to_numpy(),
+        chosen.cost_per_side, periods_per_year(market.timeframe, chosen.step),
+    )
+    context = {
+        "symbol": symbol or candles.attrs.get("symbol"), "timeframe": market.timeframe, "horizon": horizon,
+        "data": market.fingerprint, "settings": asdict(chosen), "n_forecasts": len(any_result.predictions),
+        "test_first": str(any_result.predictions.index[0]), "test_last": str(any_result.predictions.index[-1]), "models": list(model_ids),
+        "best_baseline": best, "seconds": round(time.perf_counter() - started, 3),
+        "created": pd.Timestamp.now(tz="UTC").isoformat(), "code": code_version(),
+    }
+    board = Leaderboard(rows, {k: _finite(v) for k, v in band.items()}, context, models | naive)
+    if store is not None:
+        store.put(KIND, _key(market, chosen, model_ids), board.to_dict())
+    return board
+
+
+def _key(market: Market, settings: Settings, model_ids: list[str]) -> str:
+    return digest({"data": market.fingerprint, "timeframe": market.timeframe, "settings": asdict(settings),
+                   "models": sorted(model_ids), "code": code_version()})
+
+
+def stored_leaderboards(cache: ResultsCache | None = None) -> list[dict[str, Any]]:
+    """Every leaderboard in the results cache, newest first (what the Compare page and the API show)."""
+    return (cache or ResultsCache()).entries(KIND)

@@ -1,0 +1,239 @@
+"""`walk_forward`: the one backtest API for every model and baseline.
+
+Features are computed once for the whole series (they are causal, so a row never sees a later
+bar); the model is then refit on an expanding or rolling window before every ``refit_every``
+forecasts and predicts only rows it has not been trained on. Every figure in the result is
+therefore out-of-sample, and each forecast uses nothing after its own bar: the leakage tests
+alter the data after a bar and check that its forecast does not move.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from core.backtest import baselines
+from core.backtest.cache import ResultsCache, code_version, data_fingerprint, digest
+from core.backtest.comparison import versus_baselines
+from core.backtest.metrics import direction_scores, realised_signals, return_scores, signal_scores, signals
+from core.backtest.progress import Progress, tqdm_bars
+from core.backtest.splits import Fold, check_horizon, walk_forward_folds
+from core.backtest.strategy import STRATEGIES, net_returns, performance, periods_per_year, positions
+from core.data.timeframes import check_timeframe, infer_timeframe
+from core.errors import DataError
+from core.models import registry
+from core.models.dataset import Dataset, prepare
+
+COLUMNS = ("p_up", "expected_return", "realised_return", "realised_direction", "hold_return")
+
+
+class Forecaster(Protocol):
+    """What a walk-forward needs: `core.models.Model` and the baselines both fit this."""
+
+    context_rows: int
+
+    def fit(self, x_train: pd.DataFrame, y_train: pd.DataFrame, x_valid: pd.DataFrame, y_valid: pd.DataFrame,
+            **kwargs: Any) -> Any: ...
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything besides data and model that changes a result (and so is part of its cache key)."""
+
+    horizon: int = 1
+    start: float | int = 0.5  # first forecast: a fraction of the labelled rows, or a row number
+    step: int = 1  # forecast every step-th bar; positions are held step bars
+    refit_every: int = 168  # forecasts between refits (168 = one week of hourly bars)
+    window: str = "expanding"  # or "rolling" with train_size rows
+    train_size: int | None = None
+    valid_fraction: float = 0.2  # tail of each fit window used for early stopping
+    fee: float = 0.001  # per side, as a fraction (0.1 %)
+    slippage: float = 0.0  # per side, as a fraction, on top of the fee
+    hold_band: float = 0.02  # P(up) within 0.5 +- band is HOLD for the BUY/SELL/HOLD scores
+    seed: int = 0
+
+    @property
+    def cost_per_side(self) -> float:
+        return self.fee + self.slippage
+
+    @classmethod
+    def names(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
+
+    def folds(self, n_rows: int) -> list[Fold]:
+        return walk_forward_folds(
+            n_rows, self.horizon, start=self.start, step=self.step, refit_every=self.refit_every,
+            window=self.window, train_size=self.train_size, valid_fraction=self.valid_fraction,
+        )
+
+
+@dataclass(frozen=True)
+class Market:
+    """Candles with their features and targets, prepared once and shared by every model compared."""
+
+    candles: pd.DataFrame
+    dataset: Dataset
+    timeframe: str
+    fingerprint: dict[str, Any]
+
+    @property
+    def index(self) -> pd.Index:
+        return self.dataset.labelled
+
+
+def prepare_market(candles: pd.DataFrame, horizon: int, timeframe: str | None = None) -> Market:
+    """Features and targets for ``candles``; the timeframe (for annualising) is inferred when not given."""
+    check_horizon(horizon)
+    timeframe = check_timeframe(timeframe) if timeframe else infer_timeframe(candles.index)
+    if timeframe is None:
+        raise DataError("cannot tell the candles' timeframe from their timestamps; pass timeframe=")
+    return Market(candles, prepare(candles, horizon), timeframe, data_fingerprint(candles))
+
+
+@dataclass
+class BacktestResult:
+    """Out-of-sample forecasts of one model and their scores."""
+
+    model: str
+    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS
+    metrics: dict[str, Any]
+    settings: Settings
+    info: dict[str, Any] = field(default_factory=dict)  # timeframe, data, folds, seconds, cached
+
+    def equity(self, strategy: str = "long_short") -> pd.Series:
+        """Growth of 1 unit following the forecasts after costs (see `core.backtest.strategy`)."""
+        position = positions(self.predictions["p_up"].to_numpy(), strategy)
+        returns = net_returns(position, self.predictions["hold_return"].to_numpy(), self.settings.cost_per_side)
+        return pd.Series(np.cumprod(1 + returns), index=self.predictions.index, name=f"{self.model} {strategy}")
+
+
+def forecaster(name: str, overrides: dict[str, Any] | None = None) -> tuple[Callable[[], Forecaster], dict[str, Any]]:
+    """A factory for fresh instances of a model or baseline, and the configuration that keys its results."""
+    if name in baselines.BASELINES:
+        return (lambda: baselines.create_baseline(name)), {}
+    template = registry.create(name, **(overrides or {}))
+    return (lambda: registry.create(name, **(overrides or {}))), asdict(template.config)
+
+
+def run_folds(
+    make: Callable[[], Forecaster], market: Market, folds: list[Fold], *, seed: int = 0,
+    device: str | None = None, progress: Progress | None = None, name: str = "",
+) -> pd.DataFrame:
+    """Fit a fresh forecaster per fold and predict that fold's rows; p_up and expected_return per row."""
+    features, targets = market.dataset.features, market.dataset.targets
+    parts = []
+    for number, fold in enumerate(folds, start=1):
+        model = make()
+        train, valid = features.index[fold.train.start : fold.train.stop], features.index[fold.valid.start : fold.valid.stop]
+        kwargs = {"seed": seed, "device": device} if not isinstance(model, baselines.Baseline) else {}
+        model.fit(features.loc[train], targets.loc[train], features.loc[valid], targets.loc[valid], **kwargs)
+        first = max(0, fold.test.start - model.context_rows)
+        block = model.predict(features.iloc[first : fold.test[-1] + 1])
+        parts.append(block.iloc[[row - first for row in fold.test]])
+        if progress:
+            progress({"event": "fold", "model": name, "fold": number, "folds": len(folds)})
+    return pd.concat(parts)
+
+
+def _realised(market: Market, forecasts: pd.DataFrame, step: int) -> pd.DataFrame:
+    targets = market.dataset.targets.loc[forecasts.index]
+    close = market.candles["close"]
+    hold = (close.shift(-step) / close - 1.0).loc[forecasts.index]
+    return forecasts.assign(
+        realised_return=targets["future_return"], realised_direction=targets["direction"], hold_return=hold
+    )[list(COLUMNS)]
+
+
+def score(predictions: pd.DataFrame, settings: Settings, timeframe: str) -> dict[str, Any]:
+    """Every metric of one model's out-of-sample forecasts; the long/short strategy leads."""
+    p_up = predictions["p_up"].to_numpy()
+    realised = predictions["realised_return"].to_numpy()
+    metrics: dict[str, Any] = direction_scores(p_up, predictions["realised_direction"].to_numpy())
+    metrics |= return_scores(predictions["expected_return"].to_numpy(), realised)
+    metrics["signals"] = signal_scores(
+        signals(p_up, settings.hold_band), realised_signals(realised, 2 * settings.cost_per_side)
+    )
+    periods = periods_per_year(timeframe, settings.step)
+    for strategy in STRATEGIES:
+        position = positions(p_up, strategy)
+        returns = net_returns(position, predictions["hold_return"].to_numpy(), settings.cost_per_side)
+        metrics[strategy] = performance(returns, position, periods)
+    metrics |= {k: metrics["long_short"][k] for k in ("sharpe", "sortino", "max_drawdown", "total_return")}
+    return metrics
+
+
+def backtest(
+    name: str, market: Market, settings: Settings, *, cache: ResultsCache | None = None,
+    device: str | None = None, progress: Progress | None = None, overrides: dict[str, Any] | None = None,
+) -> BacktestResult:
+    """Walk ``name`` (a model id or baseline) forward over a prepared market, from the cache when possible."""
+    make, config = forecaster(name, overrides)
+    key = digest({
+        "kind": "walk_forward", "data": market.fingerprint, "timeframe": market.timeframe,
+        "model": {"id": name, "config": config, "code": code_version()}, "settings": asdict(settings),
+    })
+    if cache is not None and (hit := cache.get("walk_forward", key)) is not None:
+        payload, table = hit
+        if table is not None:
+            return BacktestResult(name, table, payload["metrics"], settings, payload["info"] | {"cached": True})
+    folds = settings.folds(len(market.index))
+    started = time.perf_counter()
+    forecasts = run_folds(make, market, folds, seed=settings.seed, device=device, progress=progress, name=name)
+    predictions = _realised(market, forecasts, settings.step)
+    info = {
+        "timeframe": market.timeframe, "data": market.fingerprint, "folds": len(folds),
+        "seconds": round(time.perf_counter() - started, 3), "code": code_version(), "key": key, "cached": False,
+    }
+    result = BacktestResult(name, predictions, score(predictions, settings, market.timeframe), settings, info)
+    if cache is not None:
+        cache.put("walk_forward", key, {"model": name, "metrics": result.metrics, "info": info,
+                                        "settings": asdict(settings)}, predictions)
+    return result
+
+
+def cache_for(cache: bool | ResultsCache | None) -> ResultsCache | None:
+    """True: the default on-disk cache; False/None: none; or the given cache."""
+    return ResultsCache() if cache is True else (cache or None)
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    unknown = sorted(set(settings) - Settings.names())
+    if unknown:
+        raise TypeError(f"unknown backtest setting(s) {', '.join(unknown)}; known: {', '.join(sorted(Settings.names()))}")
+
+
+def walk_forward(
+    model_id: str, candles: pd.DataFrame, horizon: int = 1, *, timeframe: str | None = None,
+    cache: bool | ResultsCache | None = True, progress: bool | Progress = False, device: str | None = None,
+    overrides: dict[str, Any] | None = None, **settings: Any,
+) -> BacktestResult:
+    """Walk-forward backtest of one model (or baseline) on ``candles``, compared with the baselines.
+
+    ``settings`` are the fields of `Settings` (start, step, refit_every, window, train_size, fee, ...).
+    ``progress=True`` draws a bar; a callable receives one event per fold. Results are cached on
+    disk by default; a change of data, model, code or settings computes afresh.
+    """
+    check_settings(settings)
+    chosen = Settings(horizon=horizon, **settings)
+    market = prepare_market(candles, horizon, timeframe)
+    store = cache_for(cache)
+    close: Callable[[], None] = lambda: None
+    if progress is True:
+        progress, close = tqdm_bars(1)
+        progress({"event": "model", "model": model_id, "index": 0, "total": 1})
+    try:
+        result = backtest(model_id, market, chosen, cache=store, device=device, progress=progress or None,
+                          overrides=overrides)
+    finally:
+        close()
+    if model_id not in baselines.BASELINES:
+        naive = {name: backtest(name, market, chosen, cache=store).predictions for name in baselines.BASELINES}
+        result.metrics |= versus_baselines({model_id: result.predictions}, naive, horizon)[model_id]
+    return result

@@ -1,0 +1,116 @@
+"""`lydian backtest`: the walk-forward leaderboard, models beside the naive baselines."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.cli._common import UsageError, add_source_args, load, print_json, write_table
+
+
+def _fraction_or_row(text: str) -> float | int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction (0.5) or a row number (5000)") from None
+    return int(value) if value >= 1 and value.is_integer() else value
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "backtest", help="walk-forward leaderboard of models beside naive baselines",
+        description="Walk models forward over one market: refit on an expanding (or rolling) window, "
+        "predict only bars each fit has never seen, score every out-of-sample forecast and rank the models "
+        "by their edge over the best naive baseline (always-up, persistence, buy-and-hold), with 95%% "
+        "intervals, Holm-corrected significance tests and strategy results after fees.",
+        epilog="Example: lydian backtest --symbol BTC --timeframe 1h --models lightgbm,xgboost --horizon 1",
+    )
+    add_source_args(parser)
+    parser.add_argument("--models", default="lightgbm",
+                        help="'all', a family (lstm, gru, transformer, cnn, boosting) or ids a,b (default lightgbm)")
+    parser.add_argument("--horizon", type=int, default=1, help="bars ahead to forecast (default 1)")
+    parser.add_argument("--test-start", type=_fraction_or_row, default=0.5,
+                        help="first forecast: a fraction of the labelled rows (default 0.5) or a row number")
+    parser.add_argument("--refit-every", type=int, default=168, help="forecasts between refits (default 168)")
+    parser.add_argument("--window", choices=("expanding", "rolling"), default="expanding",
+                        help="training window (default expanding)")
+    parser.add_argument("--train-size", type=int, default=None, help="rows per fit for --window rolling")
+    parser.add_argument("--fee", type=float, default=0.001, help="fee per side as a fraction (default 0.001 = 0.1%%)")
+    parser.add_argument("--slippage", type=float, default=0.0, help="slippage per side as a fraction (default 0)")
+    parser.add_argument("--epochs", type=int, default=None, help="cap on epochs for the nets (default: their own)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--device", default=None, help="auto (default), cpu, cuda or mps")
+    parser.add_argument("--no-cache", action="store_true", help="recompute even when a cached result exists")
+    parser.add_argument("--predictions-out", type=Path, default=None,
+                        help="write every out-of-sample prediction to this .csv (or .parquet)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.set_defaults(handler=backtest_command)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.horizon < 1:
+        raise UsageError(f"--horizon must be at least 1, got {args.horizon}")
+    if not 0 <= args.fee < 0.1 or not 0 <= args.slippage < 0.1:
+        raise UsageError("--fee and --slippage are fractions per side between 0 and 0.1 (0.001 = 0.1%)")
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
+
+
+def _pct(value: Any) -> str:
+    return f"{value:.1%}" if isinstance(value, float) and math.isfinite(value) else "-"
+
+
+def _num(value: Any, spec: str = ".2f") -> str:
+    return format(value, spec) if isinstance(value, (int, float)) and math.isfinite(value) else "-"
+
+
+def print_board(board: dict[str, Any]) -> None:
+    context, rows = board["context"], list(board["models"].values())
+    print(f"\nWalk-forward on {context['symbol']} {context['timeframe']}, horizon {context['horizon']}: "
+          f"{context['n_forecasts']:,} out-of-sample forecasts from {context['test_first']} to {context['test_last']}")
+    print(f"{'model':<22} {'accuracy':>8} {'95% CI':>13} {'edge':>7} {'p':>6} {'Sharpe':>7} {'max DD':>7}  verdict")
+    for row in rows:
+        ci = f"{_pct(row['accuracy_ci_low'])}-{_pct(row['accuracy_ci_high'])}"
+        edge = f"{row['edge']:+.1%}" if row.get("edge") is not None else "-"
+        print(f"{row['model']:<22} {_pct(row['accuracy']):>8} {ci:>13} {edge:>7} {_num(row.get('p_value'), '.3f'):>6} "
+              f"{_num(row['sharpe']):>7} {_pct(row['max_drawdown']):>7}  {row.get('verdict', '')}")
+    band = board["random_band"]
+    ci = f"{_pct(band['accuracy_ci_low'])}-{_pct(band['accuracy_ci_high'])}"
+    sharpe = f"{_num(band['sharpe_low'])} to {_num(band['sharpe_high'])}"
+    print(f"{'coin flip (95% band)':<22} {'50.0%':>8} {ci:>13} {'':>7} {'':>6} {sharpe:>7}")
+    print(f"Edge = accuracy minus the best baseline ({context['best_baseline']}); p = one-sided McNemar, "
+          "Holm-corrected over the models; Sharpe of the long/short strategy after fees, annualised for 24/7 markets.")
+
+
+def backtest_command(args: argparse.Namespace) -> int:
+    from core.backtest.leaderboard import leaderboard
+    from core.backtest.progress import tqdm_bars
+    from core.models import registry
+
+    _check(args)
+    ids = registry.resolve_ids(args.models)
+    candles = load(args)
+    overrides = {m: {"max_epochs": args.epochs} for m in ids if args.epochs and registry.spec(m).sequence}
+    progress, close = tqdm_bars(len(ids))
+    try:
+        board = leaderboard(
+            ids, candles, args.horizon, timeframe=candles.attrs.get("timeframe"), symbol=candles.attrs.get("symbol"),
+            cache=not args.no_cache, device=args.device, progress=progress, overrides=overrides,
+            start=args.test_start, refit_every=args.refit_every, window=args.window, train_size=args.train_size,
+            fee=args.fee, slippage=args.slippage, seed=args.seed,
+        )
+    finally:
+        close()
+    if args.predictions_out is not None:
+        table = board.predictions()
+        table = table[["timestamp", "model", "p_up", "realised_return", "realised_direction"]]
+        write_table(table, args.predictions_out, "--predictions-out", index=False)
+        print(f"wrote {len(table):,} predictions to {args.predictions_out}", file=sys.stderr)
+    if args.json:
+        print_json(board.to_dict())
+    else:
+        print_board(board.to_dict())
+    return 0
