@@ -63,7 +63,7 @@ def test_planted_momentum_is_matched_but_not_beaten_by_persistence() -> None:
     row = board.table().loc["lightgbm"]
     assert board.context["best_baseline"] == "persistence"
     assert OPTIMUM - 0.025 < row["accuracy"] <= OPTIMUM + 0.02
-    assert abs(row["edge"]) < 0.02 and row["verdict"] == "no evidence of edge"
+    assert row["edge"] < 0.01 and row["verdict"] != "edge"  # nothing beats the optimal rule
 
 
 def _altered_after(candles: pd.DataFrame, row: int) -> pd.DataFrame:

@@ -105,7 +105,7 @@ def leaderboard(
     base_accuracy = naive[best].metrics["accuracy"] if best else None
     rows += [
         _row(n, "baseline", r, {"edge": r.metrics["accuracy"] - base_accuracy if best else None,
-                                "verdict": "best baseline" if n == best else "baseline"})
+                                "p_value": None, "verdict": "best baseline" if n == best else "baseline"})
         for n, r in naive.items()
     ]
     rows = [{k: _finite(v) for k, v in row.items()} for row in sorted(rows, key=_sort_key)]

@@ -75,14 +75,18 @@ def print_json(payload: Any) -> None:
     print(json.dumps(payload, default=str))
 
 
-def write_table(frame: pd.DataFrame, out: Path, option: str = "--out", index: bool = True) -> None:
-    """Write ``frame`` as parquet or CSV (by the file name), atomically; a bad path is a usage error."""
-    suffix = out.suffix.lower()
-    if suffix not in (".parquet", ".csv"):
+def check_table_path(out: Path, option: str = "--out") -> None:
+    """Refuse a bad output path before any long work starts."""
+    if out.suffix.lower() not in (".parquet", ".csv"):
         raise UsageError(f"{option} {out}: use a .parquet or .csv file name")
     if not out.parent.is_dir():
         raise UsageError(f"{option} {out}: folder {out.parent} does not exist")
-    if suffix == ".parquet":
+
+
+def write_table(frame: pd.DataFrame, out: Path, option: str = "--out", index: bool = True) -> None:
+    """Write ``frame`` as parquet or CSV (by the file name), atomically; a bad path is a usage error."""
+    check_table_path(out, option)
+    if out.suffix.lower() == ".parquet":
         write_atomically(out, lambda handle: frame.to_parquet(handle, index=index))
     else:
         write_atomically(out, lambda handle: handle.write(frame.to_csv(index=index).encode()))

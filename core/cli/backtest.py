@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import UsageError, add_source_args, load, print_json, write_table
+from core.cli._common import UsageError, add_source_args, check_table_path, load, print_json, write_table
 
 
 def _fraction_or_row(text: str) -> float | int:
@@ -57,6 +57,8 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--fee and --slippage are fractions per side between 0 and 0.1 (0.001 = 0.1%)")
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
+    if args.predictions_out is not None:
+        check_table_path(args.predictions_out, "--predictions-out")
 
 
 def _pct(value: Any) -> str:
