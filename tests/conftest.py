@@ -11,8 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data" / "ohlcv"
 sys.path.insert(0, str(ROOT / "app"))  # the pages import their helpers as Streamlit does: by bare name
-if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one torch thread each, no oversubscription
+if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one thread each, no oversubscription
     os.environ.setdefault("LYDIAN_TORCH_THREADS", "1")
+    os.environ.setdefault("LYDIAN_BOOSTER_THREADS", "1")  # OpenMP with a busy second core is 10-30x slower
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,14 @@ row t only ever uses bars up to t (tests/test_no_lookahead.py proves it on real 
 
 from core.features.base import FEATURE_GROUPS, INDICATOR_GROUPS
 from core.features.engine import build_features, feature_groups
-from core.features.scaling import MinMaxScaler, RobustScaler, Scaler, ZScoreScaler
+from core.features.scaling import IdentityScaler, MinMaxScaler, RobustScaler, Scaler, ZScoreScaler
 from core.features.targets import targets
 from core.features.windows import make_windows
 
 __all__ = [
     "FEATURE_GROUPS",
     "INDICATOR_GROUPS",
+    "IdentityScaler",
     "MinMaxScaler",
     "RobustScaler",
     "Scaler",

@@ -166,6 +166,13 @@ class RobustScaler(Scaler):
         return median, high - low
 
 
+class IdentityScaler(Scaler):
+    """No scaling, for models that do not need it: trees split on ranks, so scaling changes nothing."""
+
+    def _stats(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(values.shape[1]), np.ones(values.shape[1])
+
+
 class MinMaxScaler(Scaler):
     """Maps the training min..max onto ``feature_range``; unseen rows may fall outside it.
 

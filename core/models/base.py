@@ -47,6 +47,8 @@ class Model(ABC):
 
     family: ClassVar[str] = ""
     sequence: ClassVar[bool] = False  # True: sees (lookback x features) windows
+    scaler: ClassVar[type[Scaler]] = RobustScaler  # fitted on the training rows of every fit
+    clip: ClassVar[float | None] = CLIP  # scaled features are clipped to +-clip (None: not clipped)
 
     def __init__(self, model_id: str, config: _Config) -> None:
         self.model_id = model_id
@@ -97,7 +99,7 @@ class Model(ABC):
         self.feature_names_ = [str(c) for c in x_train.columns]
         if list(map(str, x_valid.columns)) != self.feature_names_:
             raise DataError(f"{self.model_id}: validation features differ from training features")
-        self.scaler_: Scaler = RobustScaler().fit(x_train)
+        self.scaler_: Scaler = self.scaler().fit(x_train)
         started = time.perf_counter()
         self._fit(
             self._scaled(x_train), _targets(y_train, self.model_id), self._scaled(x_valid),
@@ -147,7 +149,7 @@ class Model(ABC):
         values = np.asarray(self.scaler_.transform(features.to_numpy(dtype=np.float64)), dtype=np.float32)
         if not np.isfinite(values).all():
             raise DataError(f"{self.model_id}: features contain NaN or inf (drop the warm-up rows first)")
-        return np.clip(values, -CLIP, CLIP, out=values)
+        return values if self.clip is None else np.clip(values, -self.clip, self.clip, out=values)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model_id!r}, {self.config})"
