@@ -135,3 +135,20 @@ def _key(market: Market, settings: Settings, model_ids: list[str]) -> str:
 def stored_leaderboards(cache: ResultsCache | None = None) -> list[dict[str, Any]]:
     """Every leaderboard in the results cache, newest first (what the Compare page and the API show)."""
     return (cache or ResultsCache()).entries(KIND)
+
+
+def evaluation_for(symbol: str, timeframe: str, horizon: int, model: str,
+                   cache: ResultsCache | None = None) -> dict[str, Any] | None:
+    """The newest stored walk-forward figures of ``model`` on this market, or None when never evaluated."""
+    for board in stored_leaderboards(cache):
+        context = board.get("context", {})
+        if (context.get("symbol"), context.get("timeframe"), context.get("horizon")) != (symbol, timeframe, horizon):
+            continue
+        row = board.get("models", {}).get(model)
+        if row is not None:
+            keys = ("accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "edge", "baseline", "baseline_accuracy",
+                    "p_value", "verdict", "verdict_text", "sharpe")
+            return {k: row.get(k) for k in keys} | {"test_first": context.get("test_first"),
+                                                    "test_last": context.get("test_last"),
+                                                    "created": context.get("created")}
+    return None

@@ -114,10 +114,19 @@ class BacktestResult:
         return pd.Series(np.cumprod(1 + returns), index=self.predictions.index, name=f"{self.model} {strategy}")
 
 
-def forecaster(name: str, overrides: dict[str, Any] | None = None) -> tuple[Callable[[], Forecaster], dict[str, Any]]:
-    """A factory for fresh instances of a model or baseline, and the configuration that keys its results."""
+def forecaster(
+    name: str, overrides: dict[str, Any] | None = None, horizon: int = 1
+) -> tuple[Callable[[], Forecaster], dict[str, Any]]:
+    """A factory for fresh instances of a model, the ensemble or a baseline, and the configuration that keys its results."""
     if name in baselines.BASELINES:
         return (lambda: baselines.create_baseline(name)), {}
+    if name == "ensemble":
+        from core.ensemble.model import EnsembleConfig, EnsembleModel
+
+        settings = {**(overrides or {}), "horizon": horizon}
+        settings["members"] = tuple(settings.get("members", EnsembleConfig.members))
+        config = EnsembleConfig(**settings)
+        return (lambda: EnsembleModel(config)), EnsembleModel(config).key_config()
     template = registry.create(name, **(overrides or {}))
     return (lambda: registry.create(name, **(overrides or {}))), asdict(template.config)
 
@@ -174,7 +183,7 @@ def backtest(
     device: str | None = None, progress: Progress | None = None, overrides: dict[str, Any] | None = None,
 ) -> BacktestResult:
     """Walk ``name`` (a model id or baseline) forward over a prepared market, from the cache when possible."""
-    make, config = forecaster(name, overrides)
+    make, config = forecaster(name, overrides, settings.horizon)
     key = digest({
         "kind": "walk_forward", "data": market.fingerprint, "timeframe": market.timeframe,
         "model": {"id": name, "config": config, "code": code_version()}, "settings": asdict(settings),

@@ -30,7 +30,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     add_source_args(parser)
     parser.add_argument("--models", default="lightgbm",
-                        help="'all', a family (lstm, gru, transformer, cnn, boosting) or ids a,b (default lightgbm)")
+                        help="'all', a family (lstm, gru, transformer, cnn, boosting), ids a,b and/or 'ensemble' "
+                        "(default lightgbm)")
+    parser.add_argument("--ensemble-members", default="boosting",
+                        help="models combined by 'ensemble' (default boosting: xgboost, lightgbm, catboost)")
+    parser.add_argument("--ensemble-method", default="weighted",
+                        help="weighted (default), stacking, soft_vote, hard_vote, bagging or bma")
     parser.add_argument("--horizon", type=int, default=1, help="bars ahead to forecast (default 1)")
     parser.add_argument("--test-start", type=_fraction_or_row, default=0.5,
                         help="first forecast: a fraction of the labelled rows (default 0.5) or a row number")
@@ -93,9 +98,18 @@ def backtest_command(args: argparse.Namespace) -> int:
     from core.models import registry
 
     _check(args)
-    ids = registry.resolve_ids(args.models)
+    words = [w.strip() for w in args.models.split(",") if w.strip()]
+    ids = registry.resolve_ids(",".join(w for w in words if w != "ensemble")) if words != ["ensemble"] else []
+    overrides: dict[str, dict] = {m: {"max_epochs": args.epochs} for m in ids if args.epochs and registry.spec(m).sequence}
+    if "ensemble" in words:
+        from core.ensemble import Combiner
+
+        Combiner(args.ensemble_method)  # an unknown method fails before any work
+        members = registry.resolve_ids(args.ensemble_members)
+        overrides["ensemble"] = {"members": members, "method": args.ensemble_method, "member_overrides": {
+            m: {"max_epochs": args.epochs} for m in members if args.epochs and registry.spec(m).sequence}}
+        ids.append("ensemble")
     candles = load(args)
-    overrides = {m: {"max_epochs": args.epochs} for m in ids if args.epochs and registry.spec(m).sequence}
     progress, close = tqdm_bars(len(ids))
     try:
         board = leaderboard(

@@ -65,7 +65,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     predict = commands.add_parser("predict", help="forecast the next bar(s) with a trained model",
                                   description="P(up) and expected return for the bar after the last candle.")
     add_source_args(predict)
-    predict.add_argument("--model", required=True, help="a model id (see 'lydian models list')")
+    predict.add_argument("--model", required=True,
+                         help="a model id (see 'lydian models list') or 'ensemble' for the combined BUY/SELL/HOLD signal")
+    predict.add_argument("--method", default="weighted",
+                         help="ensemble only: weighted (default), stacking, soft_vote, hard_vote, bagging or bma")
+    predict.add_argument("--calibration", default="platt",
+                         help="ensemble only: platt (default), isotonic, temperature or none")
     predict.add_argument("--version", type=_version, default=None, help="version number or 'latest' (default: promoted, else latest)")
     _add_market_args(predict)
     predict.set_defaults(handler=predict_command)
@@ -208,6 +213,8 @@ def predict_command(args: argparse.Namespace) -> int:
 
     candles = load(args)
     key = _key(args, candles.attrs.get("symbol"), candles.attrs.get("timeframe"))
+    if args.model == "ensemble":
+        return _ensemble_command(args, candles, key)
     result = predict_latest(candles, key, args.model, args.version)
     if args.json:
         print_json(result)
@@ -216,4 +223,29 @@ def predict_command(args: argparse.Namespace) -> int:
     print(f"{args.model} v{result['version']} on {key.symbol} {key.timeframe}, after the candle of {result['candle_time']}:")
     print(f"  P(up over {key.horizon} bar(s)) = {result['p_up']:.3f}  -> leans {direction}")
     print(f"  expected return               = {result['expected_return']:+.4%}")
+    return 0
+
+
+def _ensemble_command(args: argparse.Namespace, candles: Any, key: Any) -> int:
+    from core.ensemble import ensemble_signal
+
+    signal = ensemble_signal(candles, key, method=args.method, calibration=args.calibration)
+    if args.json:
+        print_json(signal.to_dict())
+        return 0
+    s = signal
+    print(f"Ensemble ({s.method}, {s.calibration} calibration) on {s.symbol} {s.timeframe}, after the candle of "
+          f"{s.candle_time}, for the next {s.time_horizon}:")
+    print(f"  {s.action}  P(up) {s.probability:.3f}  confidence {s.confidence:.2f}  agreement {s.model_agreement:.0f}%  "
+          f"risk {s.risk_score:.0f}/100")
+    print(f"  price {s.price:,.2f}  target {s.price_target:,.2f}"
+          + (f"  stop-loss {s.stop_loss:,.2f}  take-profit {s.take_profit:,.2f}" if s.stop_loss else ""))
+    for c in s.contributing_models:
+        print(f"    {c.id:<22} P(up) {c.probability:.3f}  weight {c.weight:.3f}")
+    if s.evaluation:
+        e = s.evaluation
+        print(f"  walk-forward: {e['accuracy']:.1%} ({e['accuracy_ci_low']:.1%}-{e['accuracy_ci_high']:.1%}, "
+              f"n={e['n']}), edge {e['edge']:+.1%} over {e['baseline']}: {e['verdict']}")
+    else:
+        print(f"  {s.note}")
     return 0

@@ -1,1 +1,33 @@
-"""Ensemble: weighting, stacking, voting, calibration and the BUY/SELL/HOLD signal (issue: ensemble)."""
+"""Ensemble: weighting, stacking, voting, bagging, BMA, calibration and the BUY/SELL/HOLD signal.
+
+`EnsembleModel` is a forecaster like any model (the walk-forward runs it as ``"ensemble"``);
+`ensemble_signal` combines the stored, trained members of a market into the latest `Signal`.
+"""
+
+from core.ensemble.calibration import CALIBRATIONS, Calibrator, expected_calibration_error, reliability
+from core.ensemble.combiners import METHODS, Combiner, EnsembleError, bma_weights, skill_weights
+from core.ensemble.live import ensemble_signal, trained_members
+from core.ensemble.model import DEFAULT_MEMBERS, ENSEMBLE, EnsembleConfig, EnsembleModel
+from core.ensemble.signal import Signal, SignalSettings, make_signal, time_horizon
+
+__all__ = [
+    "CALIBRATIONS",
+    "DEFAULT_MEMBERS",
+    "ENSEMBLE",
+    "METHODS",
+    "Calibrator",
+    "Combiner",
+    "EnsembleConfig",
+    "EnsembleError",
+    "EnsembleModel",
+    "Signal",
+    "SignalSettings",
+    "bma_weights",
+    "ensemble_signal",
+    "expected_calibration_error",
+    "make_signal",
+    "reliability",
+    "skill_weights",
+    "time_horizon",
+    "trained_members",
+]

@@ -1,0 +1,117 @@
+"""The latest ensemble signal from stored, trained members: what the CLI, the dashboard and the API call.
+
+Members are loaded once (the shared model cache of `core.models.inference`). The combiner and
+the calibrator are fitted on the members' forecasts over their untouched test window (the last
+20 % of the data they were trained on, which training never saw), at most ``FIT_ROWS`` of its
+latest rows: the first two thirds fit them, the last third measures the calibration error, and kept in memory keyed by the member versions and that window, so a warm signal
+costs one feature computation over the recent bars and one forward pass per member.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.backtest.leaderboard import evaluation_for
+from core.ensemble.calibration import Calibrator, expected_calibration_error
+from core.ensemble.combiners import Combiner, EnsembleError
+from core.ensemble.model import member_predictions
+from core.ensemble.signal import Signal, SignalSettings, make_signal
+from core.errors import LydianError
+from core.features import build_features
+from core.models import registry
+from core.models.inference import loaded_model
+from core.models.store import Key, ModelStore
+
+FIT_ROWS = 3_000  # latest test-window rows used to fit weights and calibration
+LIVE_BARS = 1_500  # recent candles the live features are computed from (indicator memory fades well within)
+
+_lock = threading.Lock()
+_fitted: dict[tuple, "FittedEnsemble"] = {}
+
+
+@dataclass(frozen=True)
+class FittedEnsemble:
+    combiner: Combiner
+    calibrator: Calibrator
+    fit_rows: int
+    ece_before: float
+    ece_after: float
+
+
+def trained_members(key: Key, store: ModelStore | None = None) -> list[str]:
+    """Registered models with at least one stored version for this market, in registry order."""
+    store = store or ModelStore()
+    return [m for m in registry.model_ids() if store.versions(key, m)]
+
+
+def _fit(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str, calibration: str,
+         user_weights: dict[str, float] | None) -> FittedEnsemble:
+    test_from = max(pd.Timestamp(m.meta_["data"]["test_from"]) for m in models.values())
+    features = build_features(candles)
+    labelled = features.index[: len(features) - key.horizon] if len(features) > key.horizon else features.index[:0]
+    rows = labelled[labelled >= test_from][-FIT_ROWS:]
+    if len(rows) < 50:
+        raise EnsembleError(
+            f"only {len(rows)} bars after the members' training data to fit the ensemble on; "
+            "retrain the members on an earlier range or load more recent candles"
+        )
+    context = max(m.context_rows for m in models.values())
+    start = features.index.get_loc(rows[0]) - context
+    p_up, _ = member_predictions(models, features.iloc[max(start, 0) : features.index.get_loc(rows[-1]) + 1])
+    P = p_up.loc[rows].to_numpy()
+    close = candles["close"]
+    y = (close.shift(-key.horizon) > close).astype(float).loc[rows].to_numpy()
+    fit, check = slice(0, len(rows) * 2 // 3), slice(len(rows) * 2 // 3, None)  # ECE is judged on the last third
+    combiner = Combiner(method, user_weights=user_weights).fit(P[fit], y[fit], list(models))
+    raw = combiner.combine(P)
+    calibrator = Calibrator(calibration).fit(raw[fit], y[fit])
+    return FittedEnsemble(combiner, calibrator, len(rows), expected_calibration_error(raw[check], y[check]),
+                          expected_calibration_error(calibrator.transform(raw[check]), y[check]))
+
+
+def fitted_ensemble(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str = "weighted",
+                    calibration: str = "platt", user_weights: dict[str, float] | None = None) -> FittedEnsemble:
+    """The combiner and calibrator for these member versions, fitted once and then reused."""
+    versions = tuple(sorted((m, model.meta_["version"]) for m, model in models.items()))
+    cache_key = (key, versions, method, calibration, tuple(sorted((user_weights or {}).items())),
+                 str(candles.index[-1]), len(candles))
+    with _lock:
+        if cache_key not in _fitted:
+            _fitted[cache_key] = _fit(models, candles, key, method, calibration, user_weights)
+        return _fitted[cache_key]
+
+
+def ensemble_signal(
+    candles: pd.DataFrame, key: Key, *, members: list[str] | None = None, method: str = "weighted",
+    calibration: str = "platt", user_weights: dict[str, float] | None = None,
+    settings: SignalSettings = SignalSettings(), store: ModelStore | None = None,
+) -> Signal:
+    """The BUY/SELL/HOLD signal for the bar after the last candle, with its honest context."""
+    store = store or ModelStore()
+    members = members or trained_members(key, store)
+    if not members:
+        raise LydianError(f"no trained models for {key.symbol} {key.timeframe} horizon {key.horizon}; train some first "
+                          f"(lydian train --symbol {key.symbol} --timeframe {key.timeframe} --models boosting)")
+    models = {m: loaded_model(key, m, None, store) for m in members}
+    fitted = fitted_ensemble(models, candles, key, method, calibration, user_weights)
+    recent = build_features(candles.iloc[-LIVE_BARS:])
+    p_up, returns = member_predictions(models, recent.iloc[-(max(m.context_rows for m in models.values()) + 1):])
+    latest_p, latest_r = p_up.iloc[-1].to_numpy(), returns.iloc[-1].to_numpy()
+    if not np.isfinite(latest_p).all():
+        raise LydianError("not enough recent candles for every member's look-back window")
+    raw = float(fitted.combiner.combine(latest_p[None, :])[0])
+    evaluation = evaluation_for(key.symbol, key.timeframe, key.horizon, "ensemble")
+    note = "" if evaluation else (f"not evaluated yet: run 'lydian backtest --symbol {key.symbol} --timeframe "
+                                  f"{key.timeframe} --models ensemble' for its walk-forward accuracy")
+    return make_signal(
+        candles, symbol=key.symbol, timeframe=key.timeframe, horizon=key.horizon,
+        probability=float(fitted.calibrator.transform(np.array([raw]))[0]), raw_probability=raw,
+        expected_return=float(latest_r @ fitted.combiner.weights_), member_p=dict(zip(members, map(float, latest_p))),
+        weights=fitted.combiner.weights(), pulls=fitted.combiner.contributions(latest_p), method=method,
+        calibration=calibration, settings=settings, evaluation=evaluation, note=note,
+    )

@@ -1,0 +1,144 @@
+"""The trading signal: one typed, documented object a trader (or a bot, via the API) can read.
+
+- ``action``: BUY when the calibrated P(up) is above 0.5 with ``confidence >= min_confidence``,
+  SELL when below 0.5 with that confidence, otherwise HOLD.
+- ``confidence``: |2 P(up) - 1|, 0 (a coin flip) to 1 (certain).
+- ``price_target``: last close x (1 + the ensemble's expected return over the horizon).
+- ``stop_loss`` / ``take_profit``: ``sl_atr`` / ``tp_atr`` x ATR(14) below / above the close for a
+  BUY (above / below for a SELL); none for HOLD.
+- ``risk_score`` 0-100 = 100 x (0.4 V + 0.3 D + 0.3 W), where V is the percentile of the last
+  24 bars' volatility among the last 500 bars, D the members' disagreement (share of members
+  against the majority direction, x 2, so 1 means an even split) and W the drawdown of the close
+  from its 500-bar high, divided by 30 % and capped at 1.
+- ``model_agreement``: % of members whose own direction matches the signal's direction.
+- ``evaluation``: the ensemble's walk-forward accuracy with its 95 % interval and its edge over the
+  best baseline, or None with a note when it was not evaluated yet. Never a made-up number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data.timeframes import TIMEFRAMES
+from core.errors import LydianError
+
+ACTIONS = ("BUY", "SELL", "HOLD")
+RISK_WINDOW, VOL_WINDOW, ATR_PERIOD = 500, 24, 14
+
+
+@dataclass(frozen=True)
+class SignalSettings:
+    min_confidence: float = 0.1  # HOLD below this: P(up) between 0.45 and 0.55
+    sl_atr: float = 1.5  # stop-loss distance in ATRs
+    tp_atr: float = 2.5  # take-profit distance in ATRs
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_confidence < 1 or self.sl_atr <= 0 or self.tp_atr <= 0:
+            raise LydianError("min_confidence must be in [0, 1); sl_atr and tp_atr must be positive")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    id: str
+    probability: float
+    weight: float
+    pull: float  # how far this member moves the forecast from 0.5
+
+
+@dataclass(frozen=True)
+class Signal:
+    symbol: str
+    timeframe: str
+    horizon: int
+    candle_time: str  # open time of the last candle the signal is based on (UTC)
+    action: str
+    probability: float  # calibrated P(up)
+    raw_probability: float  # before calibration
+    confidence: float
+    price: float
+    price_target: float
+    expected_return: float
+    stop_loss: float | None
+    take_profit: float | None
+    time_horizon: str
+    risk_score: float
+    model_agreement: float
+    method: str
+    calibration: str
+    contributing_models: list[Contribution] = field(default_factory=list)
+    evaluation: dict[str, Any] | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def time_horizon(horizon: int, timeframe: str) -> str:
+    """``horizon`` bars of ``timeframe`` in wall-clock words: 4 x 1h -> "4h", 24 x 1h -> "1d"."""
+    minutes = horizon * TIMEFRAMES[timeframe]
+    for unit, size in (("w", 10_080), ("d", 1_440), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
+def atr(candles: pd.DataFrame, period: int = ATR_PERIOD) -> float:
+    """Average true range of the last ``period`` bars (a simple mean of the true ranges)."""
+    high, low, close = (candles[c].to_numpy(dtype=np.float64) for c in ("high", "low", "close"))
+    previous = np.concatenate([[close[0]], close[:-1]])
+    true_range = np.maximum(high - low, np.maximum(np.abs(high - previous), np.abs(low - previous)))
+    return float(np.mean(true_range[-period:]))
+
+
+def risk_score(candles: pd.DataFrame, member_p: np.ndarray) -> float:
+    """The documented 0-100 blend of volatility percentile, disagreement and drawdown."""
+    close = candles["close"].to_numpy(dtype=np.float64)[-RISK_WINDOW:]
+    returns = np.diff(np.log(close))
+    if len(returns) > VOL_WINDOW:
+        vols = pd.Series(returns).rolling(VOL_WINDOW).std().dropna().to_numpy()
+        volatility = float(np.mean(vols <= vols[-1]))
+    else:
+        volatility = 0.5
+    up = np.mean(np.asarray(member_p) > 0.5) if len(member_p) else 0.5
+    disagreement = 2 * min(up, 1 - up)
+    drawdown = min((1 - close[-1] / close.max()) / 0.3, 1.0)
+    return round(100 * (0.4 * volatility + 0.3 * disagreement + 0.3 * drawdown), 1)
+
+
+def make_signal(
+    candles: pd.DataFrame, *, symbol: str, timeframe: str, horizon: int, probability: float, raw_probability: float,
+    expected_return: float, member_p: dict[str, float], weights: dict[str, float], pulls: dict[str, float],
+    method: str, calibration: str, settings: SignalSettings = SignalSettings(),
+    evaluation: dict[str, Any] | None = None, note: str = "",
+) -> Signal:
+    """Assemble the signal for the bar after the last candle."""
+    if candles.empty:
+        raise LydianError("no candles to base a signal on")
+    price = float(candles["close"].iloc[-1])
+    confidence = abs(2 * probability - 1)
+    up = probability > 0.5
+    action = "HOLD" if confidence < settings.min_confidence else ("BUY" if up else "SELL")
+    distance = atr(candles)
+    stop = take = None
+    if action == "BUY":
+        stop, take = price - settings.sl_atr * distance, price + settings.tp_atr * distance
+    elif action == "SELL":
+        stop, take = price + settings.sl_atr * distance, price - settings.tp_atr * distance
+    p = np.array(list(member_p.values()))
+    agreement = float(np.mean((p > 0.5) == up)) * 100 if len(p) else float("nan")
+    members = sorted(
+        (Contribution(m, round(member_p[m], 6), round(weights.get(m, 0.0), 6), round(pulls.get(m, 0.0), 6))
+         for m in member_p), key=lambda c: -abs(c.pull),
+    )
+    target = price * (1 + expected_return) if math.isfinite(expected_return) else price
+    return Signal(
+        symbol, timeframe, horizon, candles.index[-1].isoformat(), action, round(probability, 6),
+        round(raw_probability, 6), round(confidence, 6), price, target, expected_return, stop, take,
+        time_horizon(horizon, timeframe), risk_score(candles, p), round(agreement, 1), method, calibration,
+        members, evaluation, note,
+    )
