@@ -8,6 +8,7 @@ new inputs. Entries are JSON plus parquet, written atomically; an unreadable ent
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from functools import lru_cache
@@ -81,7 +82,14 @@ class ResultsCache:
         found = []
         for path in (self.root / kind).glob("*/result.json"):
             try:
-                found.append((path.stat().st_mtime, json.loads(path.read_text())))
+                mtime = path.stat().st_mtime
+                found.append((mtime, copy.deepcopy(_read_json(str(path), mtime))))
             except (OSError, ValueError):
                 continue
         return [payload for _, payload in sorted(found, key=lambda item: item[0], reverse=True)]
+
+
+@lru_cache(maxsize=256)
+def _read_json(path: str, mtime: float) -> dict[str, Any]:
+    """Parsed once per file version (``mtime`` is part of the key): listing boards stays cheap."""
+    return json.loads(Path(path).read_text())

@@ -3,12 +3,15 @@
 Members are loaded once (the shared model cache of `core.models.inference`). The combiner and
 the calibrator are fitted on the members' forecasts over their untouched test window (the last
 20 % of the data they were trained on, which training never saw), at most ``FIT_ROWS`` of its
-latest rows: the first two thirds fit them, the last third measures the calibration error, and kept in memory keyed by the member versions and that window, so a warm signal
-costs one feature computation over the recent bars and one forward pass per member.
+earliest rows: the first two thirds fit them, the last third measures the calibration error.
+The fit is kept in memory keyed by the member versions and that window, so a warm signal costs
+one feature computation over the recent bars (cached per set of candles) and one forward pass
+per member.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,7 @@ LIVE_BARS = 1_500  # recent candles the live features are computed from (indicat
 
 _lock = threading.Lock()
 _fitted: dict[tuple, "FittedEnsemble"] = {}
+_features: dict[tuple, pd.DataFrame] = {}
 
 
 @dataclass(frozen=True)
@@ -43,18 +47,42 @@ class FittedEnsemble:
     ece_after: float
 
 
+def recent_features(candles: pd.DataFrame) -> pd.DataFrame:
+    """Features of the last `LIVE_BARS` candles, computed once per distinct set of candles."""
+    tail = candles.iloc[-LIVE_BARS:]
+    stamp = (len(tail), str(tail.index[0]), str(tail.index[-1]), hashlib.sha256(
+        np.ascontiguousarray(tail[["open", "high", "low", "close", "volume"]].to_numpy()).tobytes()).hexdigest())
+    with _lock:
+        if stamp not in _features:
+            if len(_features) >= 64:
+                _features.pop(next(iter(_features)))
+            _features[stamp] = build_features(tail)
+        return _features[stamp]
+
+
 def trained_members(key: Key, store: ModelStore | None = None) -> list[str]:
     """Registered models with at least one stored version for this market, in registry order."""
     store = store or ModelStore()
     return [m for m in registry.model_ids() if store.versions(key, m)]
 
 
-def _fit(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str, calibration: str,
+def _fit_window(models: dict[str, Any], candles: pd.DataFrame, key: Key) -> pd.DataFrame:
+    """The candles the ensemble is fitted on: up to `FIT_ROWS` bars right after the members' training data.
+
+    The earliest bars after training are used (not the latest), so the fit, and its cache entry,
+    stay the same as new candles arrive; `LIVE_BARS` earlier bars come along for the indicators' warm-up.
+    """
+    test_from = max(pd.Timestamp(m.meta_["data"]["test_from"]) for m in models.values())
+    first = int(candles.index.searchsorted(test_from))
+    return candles.iloc[max(first - LIVE_BARS, 0) : first + FIT_ROWS + key.horizon]
+
+
+def _fit(models: dict[str, Any], window: pd.DataFrame, key: Key, method: str, calibration: str,
          user_weights: dict[str, float] | None) -> FittedEnsemble:
     test_from = max(pd.Timestamp(m.meta_["data"]["test_from"]) for m in models.values())
-    features = build_features(candles)
-    labelled = features.index[: len(features) - key.horizon] if len(features) > key.horizon else features.index[:0]
-    rows = labelled[labelled >= test_from][-FIT_ROWS:]
+    features = build_features(window)
+    labelled = features.index[: max(len(features) - key.horizon, 0)]
+    rows = labelled[labelled >= test_from][:FIT_ROWS]
     if len(rows) < 50:
         raise EnsembleError(
             f"only {len(rows)} bars after the members' training data to fit the ensemble on; "
@@ -64,7 +92,7 @@ def _fit(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str, c
     start = features.index.get_loc(rows[0]) - context
     p_up, _ = member_predictions(models, features.iloc[max(start, 0) : features.index.get_loc(rows[-1]) + 1])
     P = p_up.loc[rows].to_numpy()
-    close = candles["close"]
+    close = window["close"]
     y = (close.shift(-key.horizon) > close).astype(float).loc[rows].to_numpy()
     fit, check = slice(0, len(rows) * 2 // 3), slice(len(rows) * 2 // 3, None)  # ECE is judged on the last third
     combiner = Combiner(method, user_weights=user_weights).fit(P[fit], y[fit], list(models))
@@ -77,12 +105,13 @@ def _fit(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str, c
 def fitted_ensemble(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str = "weighted",
                     calibration: str = "platt", user_weights: dict[str, float] | None = None) -> FittedEnsemble:
     """The combiner and calibrator for these member versions, fitted once and then reused."""
+    window = _fit_window(models, candles, key)
     versions = tuple(sorted((m, model.meta_["version"]) for m, model in models.items()))
     cache_key = (key, versions, method, calibration, tuple(sorted((user_weights or {}).items())),
-                 str(candles.index[-1]), len(candles))
+                 str(window.index[0]) if len(window) else "", str(window.index[-1]) if len(window) else "", len(window))
     with _lock:
         if cache_key not in _fitted:
-            _fitted[cache_key] = _fit(models, candles, key, method, calibration, user_weights)
+            _fitted[cache_key] = _fit(models, window, key, method, calibration, user_weights)
         return _fitted[cache_key]
 
 
@@ -99,7 +128,7 @@ def ensemble_signal(
                           f"(lydian train --symbol {key.symbol} --timeframe {key.timeframe} --models boosting)")
     models = {m: loaded_model(key, m, None, store) for m in members}
     fitted = fitted_ensemble(models, candles, key, method, calibration, user_weights)
-    recent = build_features(candles.iloc[-LIVE_BARS:])
+    recent = recent_features(candles)
     p_up, returns = member_predictions(models, recent.iloc[-(max(m.context_rows for m in models.values()) + 1):])
     latest_p, latest_r = p_up.iloc[-1].to_numpy(), returns.iloc[-1].to_numpy()
     if not np.isfinite(latest_p).all():

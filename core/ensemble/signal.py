@@ -100,7 +100,7 @@ def risk_score(candles: pd.DataFrame, member_p: np.ndarray) -> float:
     close = candles["close"].to_numpy(dtype=np.float64)[-RISK_WINDOW:]
     returns = np.diff(np.log(close))
     if len(returns) > VOL_WINDOW:
-        vols = pd.Series(returns).rolling(VOL_WINDOW).std().dropna().to_numpy()
+        vols = np.lib.stride_tricks.sliding_window_view(returns, VOL_WINDOW).std(axis=1, ddof=1)
         volatility = float(np.mean(vols <= vols[-1]))
     else:
         volatility = 0.5

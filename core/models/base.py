@@ -112,12 +112,14 @@ class Model(ABC):
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """``p_up`` and ``expected_return`` on ``features.index``; NaN rows lack a full look-back window."""
         self._check_fitted()
-        missing = [c for c in self.feature_names_ if c not in features.columns]
-        if missing:
-            raise DataError(
-                f"{self.model_id}: {len(missing)} feature(s) the model was trained on are missing, e.g. {missing[:3]}"
-            )
-        p_up, ret = self._predict(self._scaled(features[self.feature_names_]))
+        if len(features.columns) != len(self.feature_names_) or list(features.columns) != self.feature_names_:
+            missing = [c for c in self.feature_names_ if c not in features.columns]
+            if missing:
+                raise DataError(
+                    f"{self.model_id}: {len(missing)} feature(s) the model was trained on are missing, e.g. {missing[:3]}"
+                )
+            features = features[self.feature_names_]  # same columns in another order: reorder (a copy)
+        p_up, ret = self._predict(self._scaled(features))
         return pd.DataFrame({"p_up": p_up, "expected_return": ret}, index=features.index)
 
     def save(self, folder: Path) -> dict[str, Any]:
