@@ -1,0 +1,84 @@
+"""Ensemble inference speed: the full 19-model signal for one symbol, and a batch over many symbols.
+
+Members are trained quickly into a temporary model store (nets for one epoch: latency does not
+depend on how well a net learnt), on the last 4,000 bars of each bundled 1h symbol. Measured warm
+(members loaded, combiner fitted): one symbol's signal with its recent features cached and with
+them recomputed (a new candle), and the whole batch of bundled symbols, scaled to 100 symbols.
+Prints one JSON object on its last line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+os.environ.setdefault("LYDIAN_HOME", tempfile.mkdtemp(prefix="lydian_bench_home_"))
+os.environ["LYDIAN_ARTIFACTS"] = tempfile.mkdtemp(prefix="lydian_bench_artifacts_")
+
+from core.data import available, load_candles  # noqa: E402
+from core.ensemble import ensemble_signal  # noqa: E402
+from core.ensemble import live  # noqa: E402
+from core.models import registry  # noqa: E402
+from core.models.store import Key  # noqa: E402
+from core.models.training import train_models  # noqa: E402
+
+BARS = 4_000
+
+
+def _train(symbol: str, ids: list[str]) -> tuple:
+    candles = load_candles(symbol, "1h").iloc[-BARS:]
+    key = Key(symbol, "1h", 1)
+    overrides = {m: {"max_epochs": 1} for m in ids if registry.spec(m).sequence}
+    train_models(candles, key, ids, source="bundled", overrides=overrides)
+    return candles, key
+
+
+def _p50_ms(call, repeats: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return round(float(np.median(times)) * 1000, 2), round(float(np.percentile(times, 95)) * 1000, 2)
+
+
+def main() -> None:
+    ids = registry.model_ids()
+    started = time.perf_counter()
+    candles, key = _train("BTC/USDT", ids)
+    report: dict = {"members": len(ids), "train_seconds": round(time.perf_counter() - started, 1)}
+    ensemble_signal(candles, key)  # loads the members and fits the combiner
+    report["one_symbol_cached_features_ms"] = _p50_ms(lambda: ensemble_signal(candles, key), 30)
+
+    def fresh() -> None:
+        live._features.clear()  # as if a new candle had arrived
+        ensemble_signal(candles, key)
+
+    report["one_symbol_with_features_ms"] = _p50_ms(fresh, 15)
+    report["target_ms"] = 25
+
+    symbols = sorted(set(available().query("timeframe == '1h' and source == 'bundled'")["symbol"]))
+    boosters = [m for m in ids if not registry.spec(m).sequence]
+    markets = [(candles, key)] + [_train(s, boosters) for s in symbols if s != "BTC/USDT"]
+    for c, k in markets:
+        ensemble_signal(c, k)
+    live._features.clear()
+    started = time.perf_counter()
+    for c, k in markets:
+        ensemble_signal(c, k)
+    batch = time.perf_counter() - started
+    report["batch"] = {"symbols": len(markets), "seconds": round(batch, 3),
+                       "scaled_to_100_symbols_s": round(batch / len(markets) * 100, 2), "target_s": 1.0,
+                       "note": "BTC/USDT with all 19 members, the other symbols with the 3 boosters"}
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
