@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "app"))  # the pages import their helpers as Strea
 if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one thread each, no oversubscription
     os.environ.setdefault("LYDIAN_TORCH_THREADS", "1")
     os.environ.setdefault("LYDIAN_BOOSTER_THREADS", "1")  # OpenMP with a busy second core is 10-30x slower
+os.environ.setdefault("LYDIAN_FIRST_VISIT_TRAINING", "0")  # the Forecast page's own test turns it on
 
 
 @pytest.fixture(scope="session")

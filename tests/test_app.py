@@ -25,7 +25,7 @@ def test_home_shows_the_default_market(app: AppTest) -> None:
     assert app.get("plotly_chart"), "the candlestick chart is missing"
     labels = [m.label for m in app.metric]
     assert "Last close" in labels
-    assert "No trained model yet" in app.info[0].value
+    assert "No trained model for BTC/USDT 1h at horizon 1 yet" in app.info[0].value
 
 
 def test_changing_symbol_and_timeframe_redraws(app: AppTest) -> None:

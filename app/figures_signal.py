@@ -1,0 +1,46 @@
+"""Figures of the Forecast page: the signal drawn on the candles, and each member's P(up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts import DOWN, UP, candlestick
+
+LEVELS = (("price_target", "target", "#1e88e5"), ("stop_loss", "stop-loss", DOWN), ("take_profit", "take-profit", UP))
+
+
+def signal_chart(candles: pd.DataFrame, signal: dict[str, Any] | None, patterns: list[dict], title: str) -> go.Figure:
+    """Candles and volume; target, stop-loss and take-profit from the last bar on; confirmed chart patterns."""
+    fig = candlestick(candles, title)
+    step = candles.index[-1] - candles.index[-2] if len(candles) > 1 else pd.Timedelta(hours=1)
+    ahead = candles.index[-1] + step * max(int(signal["horizon"]) if signal else 1, 3)
+    if signal:
+        for field, label, color in LEVELS:
+            if signal.get(field) is not None:
+                fig.add_trace(go.Scatter(x=[candles.index[-1], ahead], y=[signal[field]] * 2, mode="lines+text",
+                                         line=dict(color=color, dash="dash"), text=["", label],
+                                         textposition="top left", name=label), row=1, col=1)
+    for event in patterns:
+        times, prices = zip(*event["key_points"]) if event["key_points"] else ((), ())
+        color = UP if event["direction"] == "bullish" else DOWN if event["direction"] == "bearish" else "#8e24aa"
+        fig.add_trace(go.Scatter(x=list(times), y=list(prices), mode="lines+markers", line=dict(color=color, width=1),
+                                 name=event["pattern"], hovertext=event["pattern"].replace("_", " ")), row=1, col=1)
+    return fig
+
+
+def member_bars(signal: dict[str, Any]) -> go.Figure:
+    """Each member's P(up), sorted, with its weight in the ensemble in the hover text."""
+    members = sorted(signal["contributing_models"], key=lambda c: c["probability"])
+    fig = go.Figure(go.Bar(
+        x=[c["probability"] for c in members], y=[c["id"] for c in members], orientation="h",
+        marker_color=[UP if c["probability"] > 0.5 else DOWN for c in members],
+        hovertext=[f"weight {c['weight']:.1%}" for c in members],
+    ))
+    fig.add_vline(x=0.5, line_dash="dot")
+    fig.add_vline(x=signal["probability"], line_color="#1e88e5", annotation_text="ensemble (calibrated)")
+    fig.update_layout(height=max(220, 28 * len(members)), margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis=dict(title="P(up)", range=[0, 1]))
+    return fig

@@ -1,0 +1,71 @@
+"""Cached bridges from the Forecast page to `core`: the ensemble signal, first-visit training, evaluation.
+
+The signal is cached per (market, member versions, last candle, method) as plain JSON-ready data;
+the loaded members themselves live in core's one model cache, shared with the CLI and the API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.models.store import Key, ModelStore
+
+FAST_MODELS = ("xgboost", "lightgbm", "catboost")
+FIRST_VISIT_BARS = 17_520  # two years of hourly bars: enough to train the boosters in well under a minute
+EVALUATION_BARS = 4_000
+
+
+def first_visit_training() -> bool:
+    """Train the fast models unasked on the default market's first visit (``LYDIAN_FIRST_VISIT_TRAINING=0``: don't)."""
+    return os.environ.get("LYDIAN_FIRST_VISIT_TRAINING", "1") != "0"
+
+
+def member_versions(key: Key) -> tuple[tuple[str, int], ...]:
+    """(model, latest version) for every trained model of this market; read fresh on every run."""
+    from core.ensemble import trained_members
+
+    store = ModelStore()
+    return tuple((m, store.resolve(key, m)) for m in trained_members(key, store))
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner="Combining the trained models…")
+def signal(_candles: pd.DataFrame, key: Key, versions: tuple, last_candle: str, method: str,
+           calibration: str, min_confidence: float) -> dict[str, Any]:
+    from core.ensemble import SignalSettings, ensemble_signal
+
+    settings = SignalSettings(min_confidence=min_confidence)
+    return ensemble_signal(_candles, key, method=method, calibration=calibration, settings=settings).to_dict()
+
+
+def train_fast(candles: pd.DataFrame, key: Key, progress: Callable[[dict[str, Any]], None]) -> None:
+    """Train the three boosters on the recent bars, the quick way to a first real forecast."""
+    from core.models.training import train_models
+
+    recent = candles.iloc[-FIRST_VISIT_BARS:]
+    train_models(recent, key, list(FAST_MODELS), source=candles.attrs.get("source", "bundled"), progress=progress)
+    signal.clear()
+
+
+def evaluate(candles: pd.DataFrame, key: Key, members: list[str], progress: Callable[[dict[str, Any]], None]) -> None:
+    """Walk the ensemble (of these members) and its members forward on the recent bars; stored for next time."""
+    from core.backtest.leaderboard import leaderboard
+
+    fast = [m for m in members if m in FAST_MODELS] or list(FAST_MODELS)
+    leaderboard([*fast, "ensemble"], candles.iloc[-EVALUATION_BARS:], key.horizon, timeframe=key.timeframe,
+                symbol=key.symbol, progress=progress, refit_every=500, overrides={"ensemble": {"members": fast}})
+    signal.clear()
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
+def recent_patterns(_candles: pd.DataFrame, symbol: str, timeframe: str, last_candle: str, bars: int) -> list[dict]:
+    """Chart patterns confirmed within the shown bars, as JSON-ready dicts."""
+    from core.patterns import chart_patterns
+
+    shown = _candles.iloc[-bars:]
+    events = chart_patterns(_candles.iloc[-(bars + 500):])
+    return [e.to_dict() for e in events if e.confirmed and pd.Timestamp(e.end) >= shown.index[0]]

@@ -1,0 +1,39 @@
+"""The Forecast page on a fresh clone: it trains the fast models, shows a real signal and its record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+CARD = ("Signal", "Confidence", "Price target", "Stop-loss", "Take-profit", "Risk score", "Model agreement")
+
+
+@pytest.mark.slow
+def test_first_visit_trains_shows_the_signal_and_then_its_walk_forward_record(monkeypatch) -> None:
+    monkeypatch.setenv("LYDIAN_FIRST_VISIT_TRAINING", "1")
+    at = AppTest.from_file(HOME, default_timeout=600)
+    at.run()
+    assert not at.exception, at.exception
+    labels = {m.label: m.value for m in at.metric}
+    assert all(label in labels for label in CARD), labels
+    assert labels["Signal"] in ("BUY", "SELL", "HOLD")
+    assert 0 <= float(labels["Risk score"].split("/")[0]) <= 100
+    assert len(at.get("plotly_chart")) == 2  # candles with the levels, and each model's P(up)
+    assert "no walk-forward record" in at.warning[0].value  # an untested signal says so
+    at.button(key="evaluate").click().run()
+    assert not at.exception, at.exception
+    record = " ".join(m.value for m in at.markdown)
+    assert "Walk-forward record" in record and "95% CI" in record and "best baseline" in record
+
+
+def test_a_market_without_models_offers_training_instead_of_failing() -> None:
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    at.sidebar.selectbox(key="symbol").set_value("ETH/USDT").run()
+    assert not at.exception, at.exception
+    assert "No trained model for ETH/USDT 1h" in at.info[0].value
+    assert at.button(key="train_fast") is not None
+    assert not [m for m in at.metric if m.label == "Signal"]
