@@ -38,11 +38,11 @@ def data_fingerprint(candles: pd.DataFrame) -> dict[str, Any]:
     return {"rows": len(candles), "first": first, "last": last, "sha256": sha}
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """Hash of the source of every package a backtest result depends on."""
+@lru_cache(maxsize=8)
+def code_version(packages: tuple[str, ...] = CODE_PACKAGES) -> str:
+    """Hash of the source of every package a result depends on (fixed for the process)."""
     sha = hashlib.sha256()
-    for package in CODE_PACKAGES:
+    for package in packages:
         for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
             sha.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + path.read_bytes())
     return sha.hexdigest()[:16]

@@ -14,13 +14,13 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
-from core.config import PROJECT_ROOT, cache_dir
+from core.backtest.cache import code_version
+from core.config import cache_dir
 from core.explain._inputs import candles_digest
 from core.explain._lru import Lru
 from core.io import write_atomically
@@ -39,16 +39,6 @@ _memory: Lru[str] = Lru(MEMORY_ENTRIES)
 _stats = {"memory_hits": 0, "disk_hits": 0, "misses": 0}  # for `cache_info`; += under threads may miss a count
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """Hash of the source of every package an explanation depends on (fixed for the process)."""
-    sha = hashlib.sha256()
-    for package in CODE_PACKAGES:
-        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
-            sha.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + path.read_bytes())
-    return sha.hexdigest()[:16]
-
-
 def model_fingerprint(model: Model) -> str:
     """Stored models: version + sealed meta checksum. Others: SHA-256 of the files and state `save` writes."""
     meta = getattr(model, "meta_", None)
@@ -65,7 +55,7 @@ def model_fingerprint(model: Model) -> str:
 
 def cache_key(kind: str, model: Model, candles: pd.DataFrame, settings: dict[str, Any]) -> str:
     payload = {"kind": kind, "model": model_fingerprint(model), "data": candles_digest(candles),
-               "settings": settings, "code": code_version()}
+               "settings": settings, "code": code_version(CODE_PACKAGES)}
     return f"{kind}-{hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]}"
 
 
