@@ -1,0 +1,92 @@
+"""Patterns page: chart and candlestick patterns on the recent bars, and what followed them in this series."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import bridges
+import figures_patterns as figures
+import loaders
+import sidebar
+from core.errors import LydianError
+
+sidebar.page_config()
+selection = sidebar.selection()
+st.title("Patterns")
+if selection is None:
+    st.info("No candles to look at yet: put parquet files in data/ (see data/SOURCES.md).")
+    st.stop()
+
+cols = st.columns([2, 1, 1])
+threshold = cols[0].slider(
+    "Zigzag threshold (% reversal that confirms a swing)", 1.0, 15.0, 3.0, step=0.5, key="patterns_threshold",
+    help="A swing high becomes a pivot once a later bar closes this far below it (and vice versa). "
+    "Smaller values find more, shorter patterns.",
+) / 100
+neutral = cols[1].checkbox("Neutral candlesticks (doji, spinning top…)", False, key="patterns_neutral")
+show_candles = cols[2].checkbox("Candlestick markers", True, key="patterns_candles")
+
+try:
+    candles = loaders.candles(selection.symbol, selection.timeframe)
+    events = bridges.candle_events(selection.symbol, selection.timeframe)
+    patterns = bridges.chart_events(selection.symbol, selection.timeframe, threshold)
+    table = bridges.pattern_table(selection.symbol, selection.timeframe, threshold)
+except LydianError as exc:
+    st.error(str(exc))
+    st.stop()
+
+recent = candles.tail(selection.bars)
+first, last = recent.index[0], recent.index[-1]
+drawn = figures.in_window(patterns, first, last)
+shown = events[(events["timestamp"] >= first) & (events["timestamp"] <= last)] if show_candles else events.iloc[:0]
+if not neutral:
+    shown = shown[shown["direction"] != "neutral"]
+names = sorted(shown["pattern"].unique())
+st.session_state["patterns_marked"] = [p for p in st.session_state.get("patterns_marked", []) if p in names]
+marked = st.multiselect("Mark only these candlestick patterns (none chosen: all)", names, key="patterns_marked",
+                        disabled=not show_candles)
+if marked:
+    shown = shown[shown["pattern"].isin(marked)]
+st.plotly_chart(
+    figures.pattern_chart(recent, drawn, shown, f"{selection.symbol} · {selection.timeframe}"),
+    key="patterns_chart", width="stretch",
+)
+st.caption(
+    f"{len(drawn)} chart pattern(s) and {len(shown):,} candlestick event(s) on the last {len(recent)} bars. "
+    "Key points are joined by a solid line, drawn lines are dashed, the breakout level is dotted from the bar "
+    "the pattern became known to its confirmation (star). Markers sit on the bar at whose close a candlestick "
+    "pattern was known; hover for the names."
+)
+if drawn:
+    with st.expander(f"The {len(drawn)} chart pattern(s) on the chart"):
+        st.dataframe(figures.patterns_frame(drawn), hide_index=True, key="patterns_events")
+
+st.subheader("What followed each pattern")
+cols = st.columns(3)
+kind = cols[0].radio("Patterns", ["candlestick", "chart"], horizontal=True, key="patterns_kind")
+horizon = cols[1].selectbox("Bars after the event", bridges.PATTERN_HORIZONS, key="patterns_horizon")
+enough = cols[2].checkbox("Only patterns with enough events", True, key="patterns_enough")
+rows = table[(table["kind"] == kind) & (table["horizon"] == horizon)]
+if enough:
+    rows = rows.dropna(subset=["hit_rate"])
+rows = rows.sort_values("n", ascending=False)
+if rows.empty:
+    st.info(f"No {kind} pattern on {selection.symbol} {selection.timeframe} has enough events for a hit rate; "
+            "untick the box to see the counts, or lower the zigzag threshold for more chart patterns.")
+else:
+    st.dataframe(
+        figures.stats_frame(rows), hide_index=True, key="patterns_stats", width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in ("hit rate", "base rate", "difference")}
+        | {c: st.column_config.NumberColumn(format="%.3f") for c in ("mean return (%)", "base mean return (%)")},
+    )
+outside, rated = figures.beyond_base(table)
+st.caption(
+    f"Measured on this series only: {selection.symbol} {selection.timeframe}, {len(candles):,} bars from "
+    f"{candles.index[0]:%Y-%m-%d} to {candles.index[-1]:%Y-%m-%d}. The hit rate is the share of events after "
+    f"which price moved the claimed way over the next {horizon} bar(s), counted from the close of the bar at "
+    "which the event was known (a chart pattern at its confirmation); the base rate is the same share over every "
+    f"bar. Many comparisons are made here: {rated} rows over all patterns and horizons have a hit rate, and "
+    f"{outside} of them have a 95 % interval that excludes the base rate, where chance alone would give about "
+    f"{round(rated * 0.05)}. A single row that beats the base rate is weak evidence; neutral patterns claim "
+    "nothing (their hit rate is the share of up moves)."
+)
