@@ -9,6 +9,7 @@ from core.models import registry
 from core.models.dataset import prepare
 from core.models.registry import UnknownModelError
 from core.models.store import Key, ModelFileError, ModelStore
+from core.models.training import train_models
 
 KEY = Key("ETH/USDT", "1h", 1)
 
@@ -64,3 +65,17 @@ def test_resolve_ids() -> None:
     assert registry.resolve_ids("xgboost, gru_standard,xgboost") == ["xgboost", "gru_standard"]
     with pytest.raises(UnknownModelError, match="unknown model 'nope'"):
         registry.resolve_ids("nope")
+
+
+def test_loaded_model_is_not_served_stale_after_a_version_number_is_reused(tmp_path) -> None:
+    from core.models.inference import loaded_model
+
+    candles = load_candles("BTC/USDT", "1h", start="2024-06-01")[:900]
+    store = ModelStore(tmp_path)
+    key = Key("BTC/USDT", "1h", 1)
+    train_models(candles, key, ["lightgbm"], source="test", store=store, overrides={"lightgbm": {"n_estimators": 5}})
+    first = loaded_model(key, "lightgbm", 1, store)
+    store.delete(key, "lightgbm", 1)
+    train_models(candles, key, ["lightgbm"], source="test", store=store, overrides={"lightgbm": {"n_estimators": 9}})
+    second = loaded_model(key, "lightgbm", 1, store)  # the same number, a different model
+    assert second is not first and second.config.n_estimators == 9

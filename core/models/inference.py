@@ -22,16 +22,20 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=128)
-def _load(root: Path, key: Key, model_id: str, version: int) -> Model:
+def _load(root: Path, key: Key, model_id: str, version: int, checksum: str) -> Model:
     return ModelStore(root).load(key, model_id, version)
 
 
 def loaded_model(key: Key, model_id: str, version: int | str | None = None, store: ModelStore | None = None) -> Model:
-    """The fitted model, from memory when this version was loaded before."""
+    """The fitted model, from memory when this very version was loaded before.
+
+    The key holds the version's meta checksum: a number reused after a delete and retrain is a new model.
+    """
     store = store or ModelStore()
     concrete = store.resolve(key, model_id, version)
+    checksum = store.identity(key, model_id, concrete)
     with _lock:
-        return _load(store.root, key, model_id, concrete)
+        return _load(store.root, key, model_id, concrete, checksum)
 
 
 def predict_latest(

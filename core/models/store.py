@@ -152,6 +152,13 @@ class ModelStore:
             raise ModelFileError(f"{model_id} has no version {version}; versions: {', '.join(map(str, have))}")
         return int(version)
 
+    def identity(self, key: Key, model_id: str, version: int) -> str:
+        """The version's meta checksum, read without verifying files: tells a reused version number apart."""
+        try:
+            return str(json.loads((self._version_folder(key, model_id, version) / META).read_text()).get("meta_checksum"))
+        except (OSError, ValueError):
+            return ""
+
     def meta(self, key: Key, model_id: str, version: int | str | None = None) -> dict[str, Any]:
         """The verified ``meta.json`` of one version (checksums of meta and every file checked)."""
         folder = self._version_folder(key, model_id, self.resolve(key, model_id, version))
