@@ -63,9 +63,9 @@ def evaluate(candles: pd.DataFrame, key: Key, members: list[str], progress: Call
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def recent_patterns(_candles: pd.DataFrame, symbol: str, timeframe: str, last_candle: str, bars: int) -> list[dict]:
-    """Chart patterns confirmed within the shown bars, as JSON-ready dicts."""
+    """Confirmed chart patterns that lie wholly within the shown bars, as JSON-ready dicts."""
     from core.patterns import chart_patterns
 
     shown = _candles.iloc[-bars:]
     events = chart_patterns(_candles.iloc[-(bars + 500):])
-    return [e.to_dict() for e in events if e.confirmed and pd.Timestamp(e.end) >= shown.index[0]]
+    return [e.to_dict() for e in events if e.confirmed and e.start >= shown.index[0]]

@@ -35,11 +35,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _train_fast_models(root: Path) -> None:
+    """What a first visit does, done before the server starts so the pages show a real forecast."""
+    from core.data import load_candles
+    from core.models.store import Key, ModelStore
+    from core.models.training import train_models
+
+    candles = load_candles("BTC/USDT", "1h").iloc[-8_760:]
+    train_models(candles, Key("BTC/USDT", "1h", 1), ["lightgbm", "xgboost"], source="bundled", store=ModelStore(root))
+
+
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The same command `make run` uses, on a free port; stopped and reaped afterwards."""
     port = _free_port()
-    env = {**os.environ, "LYDIAN_HOME": str(tmp_path_factory.mktemp("home"))}
+    env = {**os.environ, "LYDIAN_HOME": str(tmp_path_factory.mktemp("home")),
+           "LYDIAN_ARTIFACTS": str(tmp_path_factory.mktemp("artifacts"))}
+    _train_fast_models(Path(env["LYDIAN_ARTIFACTS"]))
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/Home.py", "--server.port", str(port)],
@@ -84,21 +96,51 @@ def _settle(page) -> None:
 def _shot(page, name: str) -> None:
     folder = os.environ.get("LYDIAN_SCREENSHOT_DIR")
     if folder:
+        page.wait_for_function(  # no element still loading, and every Plotly chart drawn
+            "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && "
+            "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+            ".every(e => e.querySelector('.main-svg'))", timeout=60_000)
+        page.wait_for_timeout(1_000)
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def test_home_draws_a_candlestick_chart_of_real_candles(dashboard: str, browser) -> None:
+def _no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.text_content()
+    assert "Traceback" not in page.content()
+
+
+def test_home_draws_the_signal_on_real_candles(dashboard: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(dashboard)
     page.wait_for_selector("h1:has-text('Forecast')", timeout=60_000)
+    page.wait_for_selector("[data-testid='stMetric']:has-text('Model agreement')", timeout=120_000)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     _settle(page)
     title = page.locator(".js-plotly-plot .gtitle").first.text_content()
     assert title == "BTC/USDT · 1h"
     assert page.locator(".js-plotly-plot .trace.boxes").count() >= 1  # plotly draws candles as box traces
-    assert "Traceback" not in page.content()
+    signal = page.locator("[data-testid='stMetric']:has-text('Signal')").first.text_content()
+    assert any(action in signal for action in ("BUY", "SELL", "HOLD"))
+    _no_exception(page)
     _shot(page, "forecast")
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "title", "shows"), [
+    ("Models", "Models", "lightgbm"),
+    ("Compare", "Compare", "walk-forward"),
+    ("Patterns", "Patterns", "chart pattern(s) and"),
+    ("Train", "Train", "Train"),
+])
+def test_every_page_renders_without_an_exception(dashboard: str, browser, path: str, title: str, shows: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{dashboard}/{path}")
+    page.wait_for_selector(f"h1:has-text('{title}')", timeout=60_000)
+    page.get_by_text(shows).first.wait_for(timeout=120_000)
+    _settle(page)
+    _no_exception(page)
+    _shot(page, path.lower())
     page.close()
 
 
