@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from core import __version__
-from core.cli import backtest, data, explain, models, patterns
+from core.cli import api, backtest, data, explain, models, patterns
 from core.cli._common import EXIT_USAGE, Parser, add_source_args
 from core.errors import LydianError
 
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _data_commands(commands)
     models.add_commands(commands)
+    api.add_commands(commands)
     explain.add_commands(commands)
     patterns.add_commands(commands)
     backtest.add_commands(commands)

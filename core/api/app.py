@@ -1,0 +1,84 @@
+"""The FastAPI application: every router under ``/api/ai`` and again at the short alias paths.
+
+`create_app` builds one app from `ApiSettings`; its lifespan opens the database, marks jobs that
+a dead server left running as failed, and starts the audit writer and the job runner — and on
+shutdown stops the workers (their jobs are marked failed, not lost) and flushes the audit log.
+The OpenAPI schema (``/openapi.json``, ``/docs``) lists the ``/api/ai`` paths; the aliases
+answer the same requests for the clients that call them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from core import __version__
+from core.api import errors, jobs
+from core.api.audit import AuditLog
+from core.api.context import Context
+from core.api.db import Database
+from core.api.markets import Markets
+from core.api.middleware import Guard
+from core.api.routes import ensemble, models, predict, train
+from core.api.service import Predictor
+from core.api.settings import ApiSettings
+
+PREFIX = "/api/ai"
+ROUTERS = (models.router, predict.router, ensemble.router, train.router)
+log = logging.getLogger("lydian.api")
+
+DESCRIPTION = """Forecasts, the ensemble signal and training jobs over the same core as the `lydian`
+command and the dashboard. Every path below also answers without the `/api/ai` prefix (e.g.
+`POST /predict/single`). Mutating endpoints need `Authorization: Bearer <token>` (`lydian token create
+--user NAME`); errors are `{"error": code, "detail": message}`."""
+
+
+def _operation_id(route: APIRoute) -> str:
+    """The function's name (predict_single, ...): short, stable ids for generated clients."""
+    return route.name
+
+
+def _context(settings: ApiSettings) -> Context:
+    from core.models.device import pick_device
+
+    db = Database(settings.database_url)
+    markets = Markets()
+    return Context(settings=settings, db=db, markets=markets, predictor=Predictor(db, markets), audit=AuditLog(db),
+                   runner=jobs.Runner(db, settings.train_workers), device=str(pick_device()))
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """A ready app; nothing is opened until its lifespan starts (uvicorn or ``with TestClient(app)``)."""
+    settings = settings or ApiSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = _context(settings)
+        failed = jobs.recover(context.db)
+        if failed:
+            log.warning("%d training job(s) interrupted by the last shutdown were marked failed", failed)
+        context.runner.start()
+        app.state.context = context
+        try:
+            yield
+        finally:
+            context.runner.stop()
+            context.audit.close()
+            context.db.dispose()
+
+    app = FastAPI(title="Lydian API", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  generate_unique_id_function=_operation_id, strict_content_type=False)
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
+        app.include_router(router, include_in_schema=False)
+    app.add_middleware(Guard, settings=settings)
+    if settings.cors_origins:  # outermost, so refusals (429, 413) carry CORS headers too
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+    return app

@@ -1,0 +1,180 @@
+"""Response bodies, declared so the OpenAPI schema (and schemathesis) can check every answer."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="machine-readable code, e.g. unknown_symbol")
+    detail: str = Field(description="what is wrong and what exists instead")
+
+
+class ContributionOut(BaseModel):
+    id: str
+    probability: float
+    weight: float
+    pull: float
+
+
+class SignalOut(BaseModel):
+    """The ensemble's trading signal (see core.ensemble.signal for every field's definition)."""
+
+    symbol: str
+    timeframe: str
+    horizon: int
+    candle_time: str
+    action: Literal["BUY", "SELL", "HOLD"]
+    probability: float
+    raw_probability: float
+    confidence: float
+    price: float
+    price_target: float
+    expected_return: float
+    stop_loss: float | None
+    take_profit: float | None
+    time_horizon: str
+    risk_score: float
+    model_agreement: float
+    method: str
+    calibration: str
+    contributing_models: list[ContributionOut]
+    evaluation: dict[str, Any] | None
+    note: str
+
+
+class PredictionOut(BaseModel):
+    symbol: str
+    timeframe: str
+    horizon: int
+    model: str
+    version: int | None = Field(description="the model version; null for the ensemble (see member_versions)")
+    member_versions: dict[str, int] | None = None
+    candle_time: str = Field(description="open time (UTC) of the last candle the forecast is based on")
+    p_up: float = Field(description="P(close higher after horizon bars); calibrated for the ensemble")
+    expected_return: float
+    direction: Literal["up", "down"]
+    confidence: float = Field(description="|2 p_up - 1|: 0 is a coin flip")
+    signal: SignalOut | None = None
+    valid_metrics: dict[str, Any] | None = None
+    cached: bool
+
+
+class BatchError(BaseModel):
+    symbol: str
+    error: str
+    detail: str
+
+
+class BatchOut(BaseModel):
+    predictions: list[PredictionOut]
+    errors: list[BatchError]
+
+
+class TopOut(BaseModel):
+    ranked: list[PredictionOut] = Field(description="highest confidence first")
+    skipped: list[BatchError]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+    device: str
+    models_loaded: int
+    uptime_s: float
+    database: str
+    jobs_running: int
+
+
+class ModelOut(BaseModel):
+    id: str
+    family: str
+    description: str
+    sequence: bool
+    parameters: int | None
+    trained_markets: int
+
+
+class VersionOut(BaseModel):
+    version: int
+    created: str | None
+    promoted: bool
+    data: dict[str, Any]
+    n_parameters: int | None
+    valid_metrics: dict[str, Any]
+
+
+class MarketStatusOut(BaseModel):
+    symbol: str
+    timeframe: str
+    horizon: int
+    versions: list[VersionOut]
+    evaluation: dict[str, Any] | None = Field(description="walk-forward metrics with baselines, null if not run")
+
+
+class ModelStatusOut(BaseModel):
+    id: str
+    family: str
+    markets: list[MarketStatusOut]
+    note: str
+
+
+class EnsembleConfigOut(BaseModel):
+    symbol: str
+    timeframe: str
+    horizon: int
+    method: str
+    calibration: str
+    user_weights: dict[str, float] | None
+    min_confidence: float
+    sl_atr: float
+    tp_atr: float
+    updated_by: str | None
+    updated: str | None
+
+
+class WeightsOut(BaseModel):
+    config: EnsembleConfigOut
+    weights: dict[str, float]
+    candle_time: str
+
+
+class PerformanceOut(BaseModel):
+    symbol: str
+    timeframe: str
+    horizon: int
+    ensemble: dict[str, Any] | None
+    members: dict[str, dict[str, Any] | None]
+    note: str
+
+
+class TaskOut(BaseModel):
+    symbol: str
+    timeframe: str
+    model: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    epoch: int | None = None
+    epochs: int | None = None
+    valid_loss: float | None = None
+    version: int | None = None
+    valid_accuracy: float | None = None
+    error: str | None = None
+
+
+class JobOut(BaseModel):
+    id: int
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    user: str
+    spec: dict[str, Any]
+    progress: float = Field(description="share of tasks finished, 0 to 1")
+    tasks: list[TaskOut]
+    errors: list[str]
+    created: str
+    started: str | None
+    finished: str | None
+
+
+class HistoryOut(BaseModel):
+    jobs: list[JobOut]

@@ -1,0 +1,67 @@
+"""`lydian serve` (the REST API on port 5003) and `lydian token create` (its bearer tokens)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from core.cli._common import UsageError, print_json
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="run the REST API (FastAPI + uvicorn, default 127.0.0.1:5003)",
+        description="Run the REST API: forecasts, the ensemble and training jobs; OpenAPI docs at /docs. "
+        "Configured by LYDIAN_DATABASE_URL, LYDIAN_JWT_SECRET, LYDIAN_API_RATE_LIMIT, LYDIAN_API_PROTECT_READS, "
+        "LYDIAN_API_CORS_ORIGINS and LYDIAN_API_MAX_BODY (see core/api/settings.py).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=5003, help="port (default 5003)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                       help="uvicorn log level (default info)")
+    serve.set_defaults(handler=serve_command)
+
+    token = commands.add_parser("token", help="issue bearer tokens for the API", description="Issue API bearer tokens.")
+    token.set_defaults(help_parser=token)
+    sub = token.add_subparsers(dest="token_command", metavar="SUBCOMMAND")
+    create = sub.add_parser("create", help="print a signed token for a user",
+                            description="Print an HS256 token signed with LYDIAN_JWT_SECRET (>= 32 bytes) for USER.")
+    create.add_argument("--user", required=True, help="who the token is for (shown in the audit log)")
+    create.add_argument("--days", type=float, default=30.0, help="days until it expires (default 30)")
+    create.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    create.set_defaults(handler=token_create)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from core.api.app import create_app
+    from core.api.db import Database
+    from core.api.settings import ApiSettings
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: use 1-65535")
+    settings = ApiSettings.from_env()  # bad settings fail here, with the variable named, before binding
+    Database(settings.database_url).dispose()  # so does a database that cannot be opened
+    if settings.jwt_secret is None:
+        print("lydian: warning: LYDIAN_JWT_SECRET is not set: training and configuration endpoints are off",
+              file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+                timeout_graceful_shutdown=10)
+    return 0
+
+
+def token_create(args: argparse.Namespace) -> int:
+    from core.api.auth import issue
+    from core.api.settings import check_secret
+
+    secret = os.environ.get("LYDIAN_JWT_SECRET")
+    if not secret:
+        raise UsageError("set LYDIAN_JWT_SECRET (the same value as the server's) to sign tokens")
+    token = issue(args.user, check_secret(secret), args.days)
+    if args.json:
+        print_json({"user": args.user, "days": args.days, "token": token})
+    else:
+        print(token)
+    return 0
