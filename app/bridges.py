@@ -106,16 +106,29 @@ def recent_forecasts(symbol: str, timeframe: str, horizon: int, model_id: str, v
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Reading the attention weights…")
-def attention(symbol: str, timeframe: str, horizon: int, model_id: str, version: int, checksum: str) -> dict | None:
-    """Attention over the look-back window at the latest bar; None when `core.explain` is not available."""
-    try:
-        from core.explain import attention as explain_attention
-    except ImportError:
-        return None
+def attention(symbol: str, timeframe: str, horizon: int, model_id: str, version: int, checksum: str) -> dict:
+    """Attention over the look-back window at the latest bar (an ExplainError for nets without attention)."""
+    from core.explain import attention as explain_attention
+
     k = key(symbol, timeframe, horizon)
     fitted = model(k, {"model_id": model_id, "version": version, "meta_checksum": checksum})
     candles = loaders.candles(symbol, timeframe).tail(fitted.context_rows + FEATURE_PAD)
     return explain_attention(fitted, candles).to_dict()
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner="Explaining the latest forecast…")
+def explanation(symbol: str, timeframe: str, horizon: int, model_id: str, version: int, checksum: str,
+                kind: str) -> dict:
+    """``kind`` "local" (SHAP of the latest forecast), "global" (mean |SHAP| over the test window) or "lime"."""
+    from core.explain import explain, global_importance, lime_explain
+
+    k = key(symbol, timeframe, horizon)
+    fitted = model(k, {"model_id": model_id, "version": version, "meta_checksum": checksum})
+    candles = loaders.candles(symbol, timeframe)
+    if kind == "global":
+        return global_importance(fitted, candles, rows=60).to_dict()
+    recent = candles.tail(fitted.context_rows + FEATURE_PAD)
+    return (lime_explain(fitted, recent) if kind == "lime" else explain(fitted, recent)).to_dict()
 
 
 def train(symbol: str, timeframe: str, horizon: int, model_ids: list[str], bars: int, epochs: int,

@@ -98,9 +98,6 @@ for model_id in attentive:
     except LydianError as exc:
         st.error(str(exc))
         continue
-    if weights is None:
-        st.info(f"{model_id} has attention weights, but the explanation module (core.explain) is not installed.")
-        continue
     st.plotly_chart(figures.attention_chart(weights["weights"], f"{model_id} · window ending {weights['time'][:16]}"),
                     key=f"models_attention_{model_id}", width="stretch")
     st.caption(f"{weights['description']} Attention shows where the net looks, not why it decides.")

@@ -1,0 +1,80 @@
+"""Explain page: why a trained model forecasts what it does (SHAP, a LIME second opinion, attention)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import bridges
+import figures_explain as figures
+import sidebar
+from core.errors import LydianError
+from core.models import registry
+
+sidebar.page_config()
+selection = sidebar.selection()
+st.title("Explain")
+if selection is None:
+    st.info("No candles yet: put parquet files in data/ (see data/SOURCES.md).")
+    st.stop()
+
+stored = bridges.versions(selection.symbol, selection.timeframe)
+known = registry.model_ids()
+stored = stored[stored["model_id"].isin(known)]
+if stored.empty:
+    st.info(f"No trained model for {selection.symbol} {selection.timeframe} to explain yet. Train one on the **Train** "
+            "page (the boosters take seconds), then come back.")
+    st.stop()
+
+cols = st.columns([1, 2, 1])
+horizons = sorted(int(h) for h in stored["horizon"].unique())
+horizon = cols[0].selectbox("Horizon (bars ahead)", horizons, key="explain_horizon")
+trained = sorted(stored.loc[stored["horizon"] == horizon, "model_id"].unique(), key=known.index)
+model_id = cols[1].selectbox("Model", trained, key="explain_model")
+top = cols[2].slider("Features shown", 5, 30, 15, key="explain_top")
+k = bridges.key(selection.symbol, selection.timeframe, horizon)
+
+try:
+    info = bridges.meta(k, model_id)
+    ident = (selection.symbol, selection.timeframe, horizon, model_id, info["version"], info["meta_checksum"])
+    local = bridges.explanation(*ident, "local")
+    overall = bridges.explanation(*ident, "global")
+except LydianError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.caption(f"{model_id} v{info['version']} · SHAP by the {local['method']} explainer, in log-odds of P(up) "
+           f"(positive pushes towards up). Global importance: mean |SHAP| over {overall['rows']} bars of the model's "
+           f"untouched test window ({overall['start'][:10]} to {overall['end'][:10]}).")
+left, right = st.columns(2)
+left.subheader("What drives it overall")
+by = left.radio("By", ["feature", "feature group"], horizontal=True, key="explain_by")
+scores = overall["features"] if by == "feature" else overall["groups"]
+left.plotly_chart(figures.importance_bars(scores, top), key="explain_global", width="stretch")
+right.subheader(f"The latest forecast: P(up) {local['p_up']:.3f}")
+right.plotly_chart(figures.waterfall(local, top), key="explain_local", width="stretch")
+right.caption(f"Base value {local['base_value']:+.3f} + the bars = the model's log-odds {local['model_output']:+.3f} "
+              f"(additivity gap {local['additivity_gap']:.1e}) for the bar of {local['time'][:16]} UTC.")
+if local.get("lags"):
+    st.subheader("How far back it looks")
+    st.plotly_chart(figures.lag_bars(local["lags"]), key="explain_lags", width="stretch")
+
+st.subheader("A second opinion: LIME")
+if st.button("Fit a local linear surrogate (LIME's method, a few seconds)", key="explain_lime"):
+    try:
+        lime = bridges.explanation(*ident, "lime")
+    except LydianError as exc:
+        st.error(str(exc))
+    else:
+        st.plotly_chart(figures.importance_bars(lime["weights"], top, signed=True), key="explain_lime_chart",
+                        width="stretch")
+        st.caption(f"Change in P(up) per inter-quartile move of each feature around this forecast; the surrogate "
+                   f"explains {lime['r2']:.0%} of the model's variation nearby (weighted R²).")
+if registry.spec(model_id).sequence:
+    try:
+        weights = bridges.attention(*ident)["weights"]
+    except LydianError as exc:
+        st.caption(f"No attention weights: {exc}")
+    else:
+        st.subheader("Attention over the window")
+        st.plotly_chart(figures.lag_bars(weights, title="attention weight"), key="explain_attention", width="stretch")
+        st.caption("Attention shows where the net looks in the window, not why it decides.")
