@@ -44,3 +44,36 @@ def member_bars(signal: dict[str, Any]) -> go.Figure:
     fig.update_layout(height=max(220, 28 * len(members)), margin=dict(l=10, r=10, t=30, b=10),
                       xaxis=dict(title="P(up)", range=[0, 1]))
     return fig
+
+
+def weight_bars(signal: dict[str, Any]) -> go.Figure:
+    """Each member's weight in the ensemble, largest at the top."""
+    members = sorted(signal["contributing_models"], key=lambda c: c["weight"])
+    fig = go.Figure(go.Bar(x=[c["weight"] for c in members], y=[c["id"] for c in members], orientation="h",
+                           marker_color="#5c6bc0"))
+    fig.update_layout(height=max(220, 28 * len(members)), margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(title="weight", tickformat=".0%"))
+    return fig
+
+
+def contribution_bars(signal: dict[str, Any]) -> go.Figure:
+    """How far each member pulls the latest forecast from 0.5 (up to the right, down to the left)."""
+    members = sorted(signal["contributing_models"], key=lambda c: c["pull"])
+    fig = go.Figure(go.Bar(x=[c["pull"] for c in members], y=[c["id"] for c in members], orientation="h",
+                           marker_color=[UP if c["pull"] > 0 else DOWN for c in members]))
+    fig.add_vline(x=0, line_dash="dot")
+    fig.update_layout(height=max(220, 28 * len(members)), margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(title="pull on the forecast"))
+    return fig
+
+
+def reliability_chart(before: dict[str, list], after: dict[str, list]) -> go.Figure:
+    """Binned mean prediction against how often the market went up; the diagonal is perfect calibration."""
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color="#9e9e9e"),
+                               name="perfect"))
+    for table, name, color in ((before, "before calibration", DOWN), (after, "after calibration", UP)):
+        fig.add_trace(go.Scatter(x=table["mean_predicted"], y=table["observed"], mode="lines+markers", name=name,
+                                 line=dict(color=color), text=[f"{n} bars" for n in table["count"]]))
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=10, b=10), showlegend=True,
+                      xaxis=dict(title="predicted P(up)", range=[0, 1]), yaxis=dict(title="observed up share", range=[0, 1]))
+    return fig

@@ -69,3 +69,20 @@ def recent_patterns(_candles: pd.DataFrame, symbol: str, timeframe: str, last_ca
     shown = _candles.iloc[-bars:]
     events = chart_patterns(_candles.iloc[-(bars + 500):])
     return [e.to_dict() for e in events if e.confirmed and e.start >= shown.index[0]]
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner="Fitting the ensemble…")
+def ensemble_view(_candles: pd.DataFrame, key: Key, versions: tuple, last_candle: str, method: str, calibration: str,
+                  user_weights: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    """The signal plus how the ensemble was fitted: weights, calibration error and reliability before and after."""
+    from core.ensemble import ensemble_signal
+    from core.ensemble.live import fitted_ensemble
+    from core.models.inference import loaded_model
+
+    weights = dict(user_weights) or None
+    signal = ensemble_signal(_candles, key, method=method, calibration=calibration, user_weights=weights)
+    models = {m: loaded_model(key, m) for m, _ in versions}
+    fitted = fitted_ensemble(models, _candles, key, method, calibration, weights)
+    return {"signal": signal.to_dict(), "fit_rows": fitted.fit_rows, "ece_before": fitted.ece_before,
+            "ece_after": fitted.ece_after, "reliability_before": fitted.reliability_before.reset_index().to_dict("list"),
+            "reliability_after": fitted.reliability_after.reset_index().to_dict("list")}

@@ -133,6 +133,7 @@ def test_home_draws_the_signal_on_real_candles(dashboard: str, browser) -> None:
     ("Patterns", "Patterns", "chart pattern(s) and"),
     ("Train", "Train", "Train"),
     ("Explain", "Explain", "What drives it overall"),
+    ("Ensemble", "Ensemble", "Pull on the latest forecast"),
 ])
 def test_every_page_renders_without_an_exception(dashboard: str, browser, path: str, title: str, shows: str) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

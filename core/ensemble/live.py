@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.backtest.leaderboard import evaluation_for
-from core.ensemble.calibration import Calibrator, expected_calibration_error
+from core.ensemble.calibration import Calibrator, expected_calibration_error, reliability
 from core.ensemble.combiners import Combiner, EnsembleError
 from core.ensemble.model import member_predictions
 from core.ensemble.signal import Signal, SignalSettings, make_signal
@@ -43,8 +43,10 @@ class FittedEnsemble:
     combiner: Combiner
     calibrator: Calibrator
     fit_rows: int
-    ece_before: float
+    ece_before: float  # expected calibration error on the held-out last third, before calibration
     ece_after: float
+    reliability_before: pd.DataFrame  # reliability diagram on that third (see core.ensemble.reliability)
+    reliability_after: pd.DataFrame
 
 
 def recent_features(candles: pd.DataFrame) -> pd.DataFrame:
@@ -98,8 +100,10 @@ def _fit(models: dict[str, Any], window: pd.DataFrame, key: Key, method: str, ca
     combiner = Combiner(method, user_weights=user_weights).fit(P[fit], y[fit], list(models))
     raw = combiner.combine(P)
     calibrator = Calibrator(calibration).fit(raw[fit], y[fit])
+    calibrated = calibrator.transform(raw[check])
     return FittedEnsemble(combiner, calibrator, len(rows), expected_calibration_error(raw[check], y[check]),
-                          expected_calibration_error(calibrator.transform(raw[check]), y[check]))
+                          expected_calibration_error(calibrated, y[check]), reliability(raw[check], y[check]),
+                          reliability(calibrated, y[check]))
 
 
 def fitted_ensemble(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str = "weighted",

@@ -1,0 +1,46 @@
+"""The Ensemble page: weights, contributions and calibration of trained members; user weights recompute it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.data import load_candles
+from core.models.store import Key
+from core.models.training import train_models
+
+HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(HOME, default_timeout=180)
+    at.run()
+    at.switch_page("pages/7_Ensemble.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_empty_state_without_members() -> None:
+    assert "No trained model for BTC/USDT 1h at horizon 1" in _page().info[0].value
+
+
+def test_weights_calibration_and_user_weights() -> None:
+    candles = load_candles("BTC/USDT", "1h").iloc[-4_000:]
+    train_models(candles, Key("BTC/USDT", "1h", 1), ["lightgbm", "xgboost"], source="bundled",
+                 overrides={"lightgbm": {"n_estimators": 30}, "xgboost": {"n_estimators": 30}})
+    at = _page()
+    labels = {m.label: m.value for m in at.metric}
+    assert {"Ensemble P(up)", "Signal", "Calibration error before", "Calibration error after"} <= set(labels)
+    assert len(at.get("plotly_chart")) == 3
+    learnt = at.metric[0].delta  # "raw 0.xxx": the combination before calibration
+    at.toggle(key="ensemble_manual").set_value(True).run()
+    at.number_input(key="weight_xgboost").set_value(0.0).run()
+    assert not at.exception, at.exception
+    only_lightgbm = at.metric[0].delta
+    assert only_lightgbm != learnt  # the user's weights recompute the forecast
+    at.number_input(key="weight_lightgbm").set_value(0.0).run()
+    assert "At least one weight must be above zero." in at.error[0].value
+    at.number_input(key="weight_lightgbm").set_value(1.0).run()
+    at.selectbox(key="ensemble_page_method").set_value("stacking").run()
+    assert not at.exception, at.exception
