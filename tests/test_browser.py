@@ -165,3 +165,58 @@ def test_data_page_rejects_a_bad_upload_with_a_clear_message(dashboard: str, bro
     assert "row 3: high 9 is below low 11" in error.text_content()
     _shot(page, "data-bad-upload")
     page.close()
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose ``option`` in the sidebar selectbox labelled ``label``."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_switching_symbol_and_timeframe_redraws_the_page(dashboard: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(dashboard)
+    page.wait_for_selector("[data-testid='stMetric']:has-text('Model agreement')", timeout=120_000)
+    _pick(page, "Symbol", "ETH/USDT")
+    page.get_by_text("No trained model for ETH/USDT 1h").wait_for(timeout=60_000)
+    _pick(page, "Timeframe", "4h")
+    page.get_by_text("No trained model for ETH/USDT 4h").wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Train the three fast models (about a minute)").count() == 1
+    _no_exception(page)
+    page.close()
+
+
+def test_data_page_imports_a_good_upload(dashboard: str, browser, tmp_path: Path) -> None:
+    good = tmp_path / "my_candles.csv"
+    stamps = [f"2024-01-{1 + hour // 24:02d} {hour % 24:02d}:00" for hour in range(72)]  # 72 hourly bars
+    good.write_text("timestamp,open,high,low,close,volume\n"
+                    + "\n".join(f"{t},{100 + i},{102 + i},{99 + i},{101 + i},{10 + i}" for i, t in enumerate(stamps)))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{dashboard}/Data")
+    page.wait_for_selector("h1:has-text('Data')", timeout=60_000)
+    _settle(page)
+    page.get_by_text("Upload a file").click()
+    page.wait_for_selector("[data-testid='stFileUploader']", timeout=30_000)
+    page.locator("input[type=file]").set_input_files(str(good))
+    page.wait_for_selector("[data-testid='stMetric']:has-text('Rows')", timeout=60_000)
+    _settle(page)
+    assert "72" in page.locator("[data-testid='stMetric']:has-text('Rows')").first.text_content()
+    assert page.locator("[data-testid='stAlert']:has-text('was not imported')").count() == 0
+    _no_exception(page)
+    page.close()
+
+
+def test_a_short_training_from_the_train_page(dashboard: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{dashboard}/Train")
+    page.wait_for_selector("h1:has-text('Train')", timeout=60_000)
+    _settle(page)
+    bars = page.get_by_role("spinbutton", name="Most recent bars")
+    bars.fill("1000")
+    bars.press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Just trained").wait_for(timeout=300_000)
+    _settle(page)
+    _no_exception(page)
+    page.close()
