@@ -24,6 +24,14 @@ class Selection:
     bars: int
 
 
+@st.cache_resource(show_spinner=False)
+def device() -> str:
+    """CUDA, then Apple MPS, else CPU (``LYDIAN_DEVICE`` or ``--device`` elsewhere overrides)."""
+    from core.models.device import pick_device
+
+    return str(pick_device(None))
+
+
 def page_config() -> None:
     st.set_page_config(page_title="Lydian", page_icon="📈", layout="wide")
 
@@ -55,6 +63,6 @@ def selection() -> Selection | None:
     row = bundled[(bundled["symbol"] == symbol) & (bundled["timeframe"] == timeframe)].iloc[0]
     st.sidebar.caption(
         f"Bundled {row['exchange']} data, built from {row['built_from']} bars, "
-        f"{row['start']:%Y-%m-%d} to {row['end']:%Y-%m-%d}."
+        f"{row['start']:%Y-%m-%d} to {row['end']:%Y-%m-%d}. Models run on: {device()}."
     )
     return Selection(symbol, timeframe, bars)
