@@ -15,6 +15,7 @@ import figures_signal
 import forecast
 import loaders
 import sidebar
+from progress_bars import ProgressBars
 from core.errors import LydianError
 from core.models.store import Key
 
@@ -48,28 +49,18 @@ min_confidence = controls[3].slider("HOLD below confidence", 0.0, 0.5, 0.1, 0.02
 key = Key(selection.symbol, selection.timeframe, int(horizon))
 
 
-def progress_bar(label: str):
-    bar = st.progress(0.0, text=label)
-
-    def update(event: dict) -> None:
-        if event.get("event") == "model":
-            bar.progress(event["index"] / event["total"], text=f"{label}: {event['model']}")
-
-    return bar, update
-
-
 versions = forecast.member_versions(key)
 first_visit = (selection.symbol, selection.timeframe, horizon) == ("BTC/USDT", "1h", 1) and forecast.first_visit_training()
 if not versions and (first_visit and not st.session_state.get("first_training_done")
                      or st.button("Train the three fast models (about a minute)", key="train_fast")):
-    bar, update = progress_bar("Training XGBoost, LightGBM and CatBoost on the recent bars")
+    bars = ProgressBars(len(forecast.FAST_MODELS), "Training XGBoost, LightGBM and CatBoost on the recent bars")
     try:
-        forecast.train_fast(frame, key, update)
+        forecast.train_fast(frame, key, bars)
     except LydianError as exc:
         st.error(str(exc))
         st.stop()
     st.session_state["first_training_done"] = True
-    bar.empty()
+    bars.done("Trained the three fast models")
     versions = forecast.member_versions(key)
 
 signal = None
@@ -105,14 +96,14 @@ if signal:
         st.warning("This ensemble has no walk-forward record on this market yet, so its accuracy is unknown: treat "
                    "the signal as untested. Evaluate it to see its out-of-sample accuracy beside naive baselines.")
         if st.button("Evaluate now (walk-forward on the recent bars)", key="evaluate"):
-            bar, update = progress_bar("Walking the ensemble forward")
             members = [m for m, _ in versions]
+            bars = ProgressBars(len(forecast.evaluated_models(members)), "Walking the ensemble forward")
             try:
-                forecast.evaluate(frame, key, members, update)
+                forecast.evaluate(frame, key, members, bars)
             except LydianError as exc:
                 st.error(str(exc))
-            bar.empty()
-            st.rerun()
+            else:
+                st.rerun()
 
 patterns = forecast.recent_patterns(frame, selection.symbol, selection.timeframe, str(frame.index[-1]),
                                     selection.bars)

@@ -51,11 +51,16 @@ def train_fast(candles: pd.DataFrame, key: Key, progress: Callable[[dict[str, An
     signal.clear()
 
 
+def evaluated_models(members: list[str]) -> list[str]:
+    """What "Evaluate now" walks forward: the fast members (all three when none is trained), then the ensemble."""
+    return [*([m for m in members if m in FAST_MODELS] or FAST_MODELS), "ensemble"]
+
+
 def evaluate(candles: pd.DataFrame, key: Key, members: list[str], progress: Callable[[dict[str, Any]], None]) -> None:
     """Walk the ensemble (of these members) and its members forward on the recent bars; stored for next time."""
     from core.backtest.leaderboard import leaderboard
 
-    fast = [m for m in members if m in FAST_MODELS] or list(FAST_MODELS)
+    fast = evaluated_models(members)[:-1]
     leaderboard([*fast, "ensemble"], candles.iloc[-EVALUATION_BARS:], key.horizon, timeframe=key.timeframe,
                 symbol=key.symbol, progress=progress, refit_every=500, overrides={"ensemble": {"members": fast}})
     signal.clear()
