@@ -180,3 +180,13 @@ def _configure_and_use(client: TestClient) -> None:
                        ).status_code == 422
     performance = client.get("/ensemble/performance", params={"symbol": "BTC"}).json()
     assert performance["ensemble"] is None and set(performance["members"]) == {"lightgbm", "xgboost"}
+
+
+def test_docs_render_offline_from_bundled_files(client: TestClient) -> None:
+    """/docs and /redoc must not need a CDN: the machines Lydian runs on are often offline."""
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "cdn" not in html.lower() and "/openapi.json" in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        response = client.get(f"/static-offline-docs/{asset}")
+        assert response.status_code == 200 and len(response.content) > 100_000

@@ -3,7 +3,7 @@
 `create_app` builds one app from `ApiSettings`; its lifespan opens the database, marks jobs that
 a dead server left running as failed, and starts the audit writer and the job runner — and on
 shutdown stops the workers (their jobs are marked failed, not lost) and flushes the audit log.
-The OpenAPI schema (``/openapi.json``, ``/docs``) lists the ``/api/ai`` paths; the aliases
+The OpenAPI schema (``/openapi.json``; ``/docs`` and ``/redoc`` serve it from bundled files, no CDN) lists the ``/api/ai`` paths; the aliases
 answer the same requests for the clients that call them.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
@@ -71,8 +72,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             context.audit.close()
             context.db.dispose()
 
-    app = FastAPI(title="Lydian API", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  generate_unique_id_function=_operation_id, strict_content_type=False)
+    app = FastAPIOffline(title="Lydian API", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  generate_unique_id_function=_operation_id, strict_content_type=False)  # docs need no CDN
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)

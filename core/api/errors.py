@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from core.api.redact import clean
 from core.ensemble.combiners import EnsembleError
 from core.errors import DataError, LydianError, TimeframeError, UnknownSymbolError
+from core.models.encryption import ArtifactKeyError
 from core.models.registry import UnknownModelError
 from core.models.store import ModelFileError
 
@@ -28,6 +29,7 @@ _CORE = (
     (UnknownSymbolError, 404, "unknown_symbol"),
     (TimeframeError, 404, "unknown_timeframe"),
     (ModelFileError, 500, "model_file_error"),
+    (ArtifactKeyError, 500, "artifact_key_error"),
     (EnsembleError, 422, "bad_ensemble"),
     (DataError, 422, "data_error"),
     (LydianError, 422, "unprocessable"),

@@ -49,6 +49,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         command = sub.add_parser(name, help=text, description=text.capitalize() + ".")
         _add_version_args(command, version_required=True)
         command.set_defaults(handler=handler)
+    key = sub.add_parser(
+        "key", help="print a new key for encrypting model files at rest",
+        description="Print 32 random bytes as 64 hex digits. Export it as LYDIAN_ARTIFACT_KEY and every model "
+        "saved from then on is encrypted with AES-256-GCM; loading it needs the same key. Keep the key apart "
+        "from the artifacts: without it the models cannot be read.",
+    )
+    key.set_defaults(handler=models_key)
 
     train = commands.add_parser(
         "train", help="train models on one market",
@@ -131,6 +138,13 @@ def models_promote(args: argparse.Namespace) -> int:
 
     ModelStore().promote(_key(args), args.model, args.version)
     print(f"{args.model} v{args.version} is now the default version")
+    return 0
+
+
+def models_key(args: argparse.Namespace) -> int:
+    from core.models.encryption import new_key
+
+    print(new_key())
     return 0
 
 

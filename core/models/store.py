@@ -5,7 +5,8 @@ written under a temporary name and renamed into place, so a crash never leaves h
 ``meta.json`` records what the model is (id, config, feature list and hash, scaler), what it
 learnt from (source, range, rows), how well it did on validation, and the SHA-256 of every
 file; its own content is sealed by ``meta_checksum``. Loading verifies all of that first and
-refuses any mismatch with a message that names the file. No pickle anywhere.
+refuses any mismatch with a message that names the file. No pickle anywhere. With
+``LYDIAN_ARTIFACT_KEY`` set, the files are also encrypted with AES-256-GCM (`core.models.encryption`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from core.config import artifacts_dir
 from core.data.symbols import file_token
 from core.data.timeframes import check_timeframe
 from core.errors import LydianError
-from core.models import registry
+from core.models import encryption, registry
 from core.models.base import Model
 
 SCHEMA = 1
@@ -57,9 +58,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _seal(meta: dict[str, Any]) -> str:
-    body = {k: v for k, v in meta.items() if k != "meta_checksum"}
+def _seal(meta: dict[str, Any], leave_out: tuple[str, ...] = ("meta_checksum",)) -> str:
+    body = {k: v for k, v in meta.items() if k not in leave_out}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _cipher_context(meta: dict[str, Any], name: str) -> bytes:
+    """What each encrypted file is bound to: its name and everything meta.json says but the file digests."""
+    return f"{name}\n{_seal(meta, leave_out=('meta_checksum', 'files'))}".encode()
 
 
 class ModelStore:
@@ -76,7 +82,7 @@ class ModelStore:
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=".staging-"))
         try:
             state = model.save(staging)
-            files = {p.name: _sha256(p) for p in sorted(staging.iterdir())}
+            key_bytes = encryption.artifact_key()
             version = max(self.versions(key, model.model_id), default=0) + 1
             meta = {
                 "schema": SCHEMA,
@@ -95,9 +101,15 @@ class ModelStore:
                 "fit_seconds": round(getattr(model, "fit_seconds_", 0.0), 3),
                 "device": getattr(model, "device_", "cpu"),
                 "valid_metrics": getattr(model, "valid_metrics_", {}),
+                "encryption": encryption.ALGORITHM if key_bytes else None,
                 **(extra or {}),
-                "files": files,
             }
+            names = sorted(p.name for p in staging.iterdir())
+            if key_bytes:
+                for name in names:
+                    path = staging / name
+                    path.write_bytes(encryption.seal(path.read_bytes(), key_bytes, _cipher_context(meta, name)))
+            meta["files"] = {name: _sha256(staging / name) for name in names}
             meta["meta_checksum"] = _seal(meta)
             (staging / META).write_text(json.dumps(meta, indent=1))
             os.replace(staging, folder / f"v{version:04d}")
@@ -184,9 +196,31 @@ class ModelStore:
         meta = self.meta(key, model_id, version)
         model = registry.create(model_id, **meta["config"])
         folder = self._version_folder(key, model_id, meta["version"])
-        model.load(folder, meta["state"])
+        if meta.get("encryption"):
+            with tempfile.TemporaryDirectory(prefix="lydian-model-") as plain:  # 0700, removed on exit
+                self._decrypt(folder, meta, Path(plain))
+                model.load(Path(plain), meta["state"])
+        else:
+            model.load(folder, meta["state"])
         model.meta_ = meta
         return model
+
+    @staticmethod
+    def _decrypt(folder: Path, meta: dict[str, Any], into: Path) -> None:
+        key_bytes = encryption.artifact_key()
+        if key_bytes is None:
+            raise ModelFileError(
+                f"{folder} is encrypted ({meta['encryption']}); set {encryption.KEY_ENV} to the key it was saved with"
+            )
+        for name in meta["files"]:
+            try:
+                plain = encryption.unseal((folder / name).read_bytes(), key_bytes, _cipher_context(meta, name))
+            except encryption.TamperedError:
+                raise ModelFileError(
+                    f"{folder / name} cannot be decrypted: {encryption.KEY_ENV} is not the key it was saved with, "
+                    "or the file or its meta.json was altered"
+                ) from None
+            (into / name).write_bytes(plain)
 
     def catalog(self) -> list[dict[str, Any]]:
         """Every stored version with its headline facts (unverified; for listings)."""
@@ -198,7 +232,7 @@ class ModelStore:
                 continue
             rows.append(
                 {k: meta.get(k) for k in ("symbol", "timeframe", "horizon", "model_id", "version", "created",
-                                          "n_parameters", "fit_seconds", "valid_metrics")}
+                                          "n_parameters", "fit_seconds", "valid_metrics", "encryption")}
             )
         return rows
 
