@@ -3,6 +3,7 @@
 The next bar's return has the sign of this bar's log volume change plus noise, so the one feature
 that drives the target is ``volume_log_change_1``; its neighbours (relative volume, volume z-scores)
 only correlate with it. A booster and a small gru_attention net learn it in about a second each.
+A second series (`two_signal_candles`) plants two features; both must rank on top.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from core.models.dataset import prepare
 from core.models.store import Key, ModelStore
 
 PLANTED = "volume_log_change_1"
+SECOND = "upper_wick_pct"  # the second planted feature, in `two_signal_candles`
 NET = {"lookback": 8, "hidden": 16, "layers": 1, "max_epochs": 6, "patience": 2, "lr": 1e-2, "dropout": 0.0}
 
 
@@ -38,6 +40,27 @@ def planted_candles(n: int = 2500, seed: int = 0) -> pd.DataFrame:
     open_ = np.concatenate([[100.0], close[:-1]])
     wick = np.abs(rng.normal(0.0, 0.003, (2, n)))
     index = pd.date_range("2021-01-01", periods=n, freq="h", tz="UTC", name="timestamp")
+    return pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * (1 + wick[0]),
+                         "low": np.minimum(open_, close) * (1 - wick[1]), "close": close,
+                         "volume": np.exp(log_volume)}, index=index)
+
+
+def two_signal_candles(n: int = 2500, seed: int = 0) -> pd.DataFrame:
+    """Daily candles whose next return is 0.003 * sign(volume change) + 0.003 * sign(upper wick - its median) + noise.
+
+    Daily bars, so the calendar features cycle inside the training window instead of drifting past
+    it (an hourly series' month_cos leaves the training range, and the nets lean on it). The lower
+    wick is wide, so the upper wick's share of the range is only a loose twin of the upper wick.
+    """
+    rng = np.random.default_rng(seed)
+    log_volume = rng.normal(3.0, 0.5, n)
+    change = np.diff(log_volume, prepend=log_volume[0])
+    wick = np.abs(rng.normal(0.0, [[0.003], [0.05]], (2, n)))
+    signal = 0.003 * np.sign(change) + 0.003 * np.sign(wick[0] - np.median(wick[0]))
+    returns = np.concatenate([[0.0], signal[:-1] + rng.normal(0.0, 0.003, n - 1)])
+    close = 100.0 * np.exp(np.cumsum(returns))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    index = pd.date_range("2010-01-01", periods=n, freq="D", tz="UTC", name="timestamp")
     return pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * (1 + wick[0]),
                          "low": np.minimum(open_, close) * (1 - wick[1]), "close": close,
                          "volume": np.exp(log_volume)}, index=index)
@@ -123,6 +146,28 @@ def test_net_gradient_shap_finds_the_planted_feature(fitted: Fitted) -> None:
     assert local.p_up == pytest.approx(fitted.net.predict(fitted.features).loc[fitted.extreme, "p_up"], abs=1e-6)
     overall = global_importance(fitted.net, fitted.candles, rows=60, cache=False)
     assert next(iter(overall.features)) == PLANTED and max(overall.lags, key=overall.lags.get) == "lag_0"
+
+
+@pytest.fixture(scope="module")
+def two_signals():
+    candles = two_signal_candles()
+    return candles, prepare(candles, horizon=1)
+
+
+@pytest.mark.parametrize("model_id", ["lightgbm", "xgboost", "catboost"])
+def test_boosters_rank_both_planted_features_on_top(two_signals, model_id: str) -> None:
+    candles, dataset = two_signals
+    model = _fit(model_id, dataset, n_estimators=40)
+    assert set(list(global_importance(model, candles, cache=False).features)[:2]) == {PLANTED, SECOND}
+
+
+@pytest.mark.parametrize("model_id", ["gru_attention", "cnn_standard"])
+def test_nets_rank_both_planted_features_near_the_top(two_signals, model_id: str) -> None:
+    """Gradient SHAP shares a feature's credit with its twins (upper_wick_to_range here): top three, not two."""
+    candles, dataset = two_signals
+    model = _fit(model_id, dataset, **{**NET, "max_epochs": 20, "patience": 3})
+    top = list(global_importance(model, candles, rows=60, cache=False).features)[:3]
+    assert {PLANTED, SECOND} <= set(top), top
 
 
 def test_kernel_fallback_is_additive_and_agrees(fitted: Fitted) -> None:
