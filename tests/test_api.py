@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,3 +191,42 @@ def test_docs_render_offline_from_bundled_files(client: TestClient) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         response = client.get(f"/static-offline-docs/{asset}")
         assert response.status_code == 200 and len(response.content) > 100_000
+
+
+def test_patterns_report_matches_the_cli(client: TestClient, capsys: pytest.CaptureFixture) -> None:
+    from core.cli import main
+
+    answer = client.get("/api/ai/patterns", params={"symbol": "BTC", "timeframe": "1h", "last": 5})
+    assert answer.status_code == 200
+    report = answer.json()
+    assert report["symbol"] == "BTC/USDT" and len(report["events"]) == 5 and report["horizons"] == [1, 4, 24]
+    assert {"pattern", "horizon", "n", "hit_rate", "base_hit_rate"} <= set(report["stats"][0])
+    assert main(["patterns", "--symbol", "BTC", "--timeframe", "1h", "--last", "5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == report  # one document, whichever door it comes through
+    assert client.get("/patterns", params={"symbol": "BTC", "last": 5}).json() == report  # alias, cached
+    bad = client.get("/patterns", params={"symbol": "BTC", "threshold": 2})
+    assert bad.status_code == 422 and "threshold" in bad.json()["detail"]
+
+
+def test_explain_latest_forecast_adds_up(client: TestClient) -> None:
+    answer = client.get("/explain", params={"symbol": "BTC", "model": "lightgbm", "top": 5})
+    assert answer.status_code == 200
+    result = answer.json()
+    assert result["method"] == "tree" and result["version"] == 1 and len(result["top"]) == 5
+    assert abs(result["base_value"] + sum(result["features"].values()) - result["model_output"]) < 1e-6
+    single = client.post("/predict/single", json={"symbol": "BTC", "model": "lightgbm"}).json()
+    assert result["time"] == single["candle_time"] and result["p_up"] == pytest.approx(single["p_up"], abs=1e-9)
+    earlier = client.get("/api/ai/explain", params={"symbol": "BTC", "model": "xgboost", "at": "2024-06-01 12:30"})
+    assert earlier.json()["time"] == "2024-06-01T12:00:00+00:00"
+
+
+@pytest.mark.parametrize("params, status, code", [
+    ({"symbol": "BTC", "model": "gru_standard"}, 404, "not_trained"),
+    ({"symbol": "BTC", "model": "gpt5"}, 404, "unknown_model"),
+    ({"symbol": "NOPE", "model": "lightgbm"}, 404, "unknown_symbol"),
+    ({"symbol": "BTC", "model": "lightgbm", "at": "yesterday-ish"}, 422, "unprocessable"),
+    ({"symbol": "BTC", "model": "lightgbm", "top": 0}, 422, "validation_error"),
+])
+def test_explain_refusals_are_clear(client: TestClient, params: dict, status: int, code: str) -> None:
+    answer = client.get("/explain", params=params)
+    assert answer.status_code == status and answer.json()["error"] == code, answer.json()

@@ -24,7 +24,7 @@ from core.api.settings import ApiSettings
 SECRET = "fuzz-suite-secret-0123456789abcdef-xyz"
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]
-EXAMPLES = 6  # per operation and mode: 16 operations x 2 modes x 6 = 192 requests
+EXAMPLES = 6  # per operation and mode: 18 operations x 2 modes x 6 = 216 requests
 OPERATIONS = [(method.upper(), path) for path, item in create_app(ApiSettings("sqlite://")).openapi()["paths"].items()
               for method in item]
 

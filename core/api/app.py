@@ -25,12 +25,12 @@ from core.api.context import Context
 from core.api.db import Database
 from core.api.markets import Markets
 from core.api.middleware import Guard
-from core.api.routes import ensemble, models, predict, train
+from core.api.routes import ensemble, insight, models, predict, train
 from core.api.service import Predictor
 from core.api.settings import ApiSettings
 
 PREFIX = "/api/ai"
-ROUTERS = (models.router, predict.router, ensemble.router, train.router)
+ROUTERS = (models.router, predict.router, ensemble.router, insight.router, train.router)
 log = logging.getLogger("lydian.api")
 
 DESCRIPTION = """Forecasts, the ensemble signal and training jobs over the same core as the `lydian`

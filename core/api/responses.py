@@ -178,3 +178,47 @@ class JobOut(BaseModel):
 
 class HistoryOut(BaseModel):
     jobs: list[JobOut]
+
+
+class PatternsOut(BaseModel):
+    """Recent pattern events and, per pattern and horizon, the hit rate beside the base rate (core.patterns.report)."""
+
+    symbol: str | None
+    timeframe: str | None
+    bars: int
+    start: str
+    end: str
+    threshold: float
+    horizons: list[int]
+    events: list[dict[str, Any]]
+    stats: list[dict[str, Any]]
+
+
+class FeatureShapOut(BaseModel):
+    feature: str
+    shap: float
+    value: float | None
+    group: str
+
+
+class ExplanationOut(BaseModel):
+    """SHAP values of one forecast in log-odds of P(up) (core.explain.shapley.Explanation)."""
+
+    symbol: str
+    timeframe: str
+    horizon: int
+    version: int
+    model_id: str
+    time: str = Field(description="open time (UTC) of the explained candle")
+    method: Literal["tree", "gradient", "kernel"]
+    p_up: float
+    base_value: float
+    model_output: float
+    additivity_gap: float
+    output: str
+    features: dict[str, float]
+    values: dict[str, float | None] = Field(description="raw feature values at the candle; null where undefined")
+    groups: dict[str, float]
+    lags: dict[str, float] | None
+    settings: dict[str, Any]
+    top: list[FeatureShapOut]

@@ -106,3 +106,19 @@ class ScheduleRequest(Strict):
     horizon: Horizon = 1
     epochs: Epochs | None = None
     start: date | None = None
+
+
+class PatternsQuery(Strict):
+    symbol: Symbol = Field(description="BTC/USDT, BTC-USDT or BTC (quote defaults to USDT)")
+    timeframe: Timeframe = "1h"
+    last: int = Field(20, ge=1, le=500, description="how many recent events to return")
+    threshold: float = Field(0.03, ge=0.002, le=0.5, allow_inf_nan=False,
+                             description="zigzag reversal that confirms a pivot, as a fraction of price")
+
+
+class ExplainQuery(Market):
+    model: ModelName = Field(description="a trained model id (the ensemble is explained through its members)")
+    at: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="explain the forecast made at this candle (UTC open time, or the last before it); "
+        "default: the latest candle")
+    top: int = Field(15, ge=1, le=300, description="how many features to list in top")

@@ -10,8 +10,6 @@ import pandas as pd
 
 from core.cli._common import UsageError, add_source_args, load, print_json
 
-HORIZONS = (1, 4, 24)
-
 
 def _positive_int(text: str) -> int:
     try:
@@ -53,48 +51,25 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def patterns_command(args: argparse.Namespace) -> int:
-    from core.patterns import candlestick_events, chart_patterns, pattern_stats, stats_records
+    from core.patterns.report import pattern_report
 
     candles = load(args)
     if candles.empty:
         raise UsageError("no candles in the chosen range")
-    candle_events = candlestick_events(candles)
-    charts = chart_patterns(candles, threshold=args.threshold)
-    stats = pd.concat(
-        [pattern_stats(candles, events, HORIZONS, args.min_events) for events in (candle_events, charts)],
-        ignore_index=True,
-    )
-    events = _recent(candle_events, charts, args.last)
+    report = pattern_report(candles, last=args.last, threshold=args.threshold, min_events=args.min_events)
     if args.json:
-        print_json({
-            "symbol": candles.attrs.get("symbol"), "timeframe": candles.attrs.get("timeframe"),
-            "bars": len(candles), "start": candles.index[0].isoformat(), "end": candles.index[-1].isoformat(),
-            "threshold": args.threshold, "horizons": list(HORIZONS), "events": events, "stats": stats_records(stats),
-        })
+        print_json(report.to_dict())
         return 0
     name = candles.attrs.get("symbol") or "candles"
     print(f"{name} {candles.attrs.get('timeframe', '')}: {len(candles):,} bars {candles.index[0]:%Y-%m-%d %H:%M} .. "
-          f"{candles.index[-1]:%Y-%m-%d %H:%M}; {len(candle_events):,} candlestick and {len(charts):,} chart events")
-    print(f"\nLast {len(events)} events (time = the bar at whose close it was known):")
-    for event in events:
+          f"{candles.index[-1]:%Y-%m-%d %H:%M}; {len(report.candlestick):,} candlestick and {len(report.charts):,} "
+          "chart events")
+    print(f"\nLast {len(report.events)} events (time = the bar at whose close it was known):")
+    for event in report.events:
         print(f"  {event['time'][:16]:<17} {event['kind']:<11} {event['pattern']:<28} {event['direction']:<8} "
               f"{event['detail']}")
-    print(_stats_text(stats, args.min_events))
+    print(_stats_text(report.stats, args.min_events))
     return 0
-
-
-def _recent(candle_events: pd.DataFrame, charts: list, last: int) -> list[dict[str, Any]]:
-    """The ``last`` most recent events of both kinds; a chart pattern counts from its detection."""
-    rows = [
-        {"time": e.timestamp.isoformat(), "kind": "candlestick", "pattern": e.pattern, "direction": e.direction,
-         "strength": float(e.strength), "detail": f"strength {e.strength:g}"}
-        for e in candle_events.tail(last).itertuples()
-    ]
-    for event in charts[-last:]:
-        d = event.to_dict()
-        when = f"confirmed {d['confirmed_at'][:16]}" if event.confirmed else d["status"]
-        rows.append({"time": d["detected_at"], **d, "detail": f"{when}, level {event.level:.6g}"})
-    return sorted(rows, key=lambda r: r["time"])[-last:]
 
 
 def _cell(row: pd.Series) -> str:
@@ -105,6 +80,8 @@ def _cell(row: pd.Series) -> str:
 
 
 def _stats_text(stats: pd.DataFrame, min_events: int) -> str:
+    from core.patterns.report import HORIZONS
+
     lines = [
         "\nWhat followed each pattern: hit rate of its claimed direction (95% CI) vs the base rate of any bar; "
         f"n = events, fewer than {min_events} shows only n; neutral = share of up moves.",

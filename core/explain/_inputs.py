@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, LydianError
-from core.explain._lru import Lru
+from core.lru import Lru
 from core.features import build_features
 from core.models.base import Model
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.explain._inputs import ExplainError, Inputs
-from core.explain._lru import Lru
+from core.lru import Lru
 from core.models.base import Model
 
 METHODS = ("tree", "gradient", "kernel")

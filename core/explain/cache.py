@@ -22,7 +22,7 @@ import pandas as pd
 from core.backtest.cache import code_version
 from core.config import cache_dir
 from core.explain._inputs import candles_digest
-from core.explain._lru import Lru
+from core.lru import Lru
 from core.io import write_atomically
 from core.models.base import Model
 

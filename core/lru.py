@@ -1,4 +1,4 @@
-"""A small thread-safe LRU map: the dashboard serves several sessions from threads of one process."""
+"""A small thread-safe LRU map: the dashboard and the API serve many requests from threads of one process."""
 
 from __future__ import annotations
 
