@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/explain.py [--repeats 20]
 
 Default-sized models (lightgbm: 100 trees of 31 leaves; gru_attention and transformer_standard:
-lookback 48, hidden 128, 2 layers) are trained quickly (one epoch for the nets: explanation cost
+lookback 24, hidden 128, 2 layers) are trained quickly (one epoch for the nets: explanation cost
 does not depend on training length) on 2024 candles, stored and loaded back, as the CLI and the
 dashboard use them. Timings are with the cache off (``cache=False``) unless named ``cached``;
 ``first_*`` includes building the features of the candles and parsing the trees, later calls reuse

@@ -41,14 +41,18 @@ class _Config:
 class NetConfig(_Config):
     """A torch sequence model and its training loop."""
 
-    lookback: int = 48  # bars per input window; the window ends at the forecast bar
+    lookback: int = 24  # bars per input window, ending at the forecast bar; longer history reaches the
+    # nets through the indicators (up to 200 bars). 48 bars doubled training and inference time (the
+    # recurrent nets step bar by bar) for no better validation accuracy (2 years of BTC/USDT 1h:
+    # gru_standard 54.6% at 48 bars, 54.8% at 24; lstm_stacked 53.9% and 55.2%).
     hidden: int = 128  # recurrent hidden size / model width
     layers: int = 2  # recurrent or encoder layers
     dropout: float = 0.2
     heads: int = 8  # attention heads (transformers)
     kernel: int = 3  # convolution kernel (CNNs; multi-scale uses 3/5/7)
     max_epochs: int = 30
-    patience: int = 4  # epochs without validation improvement before stopping
+    patience: int = 2  # epochs without validation improvement before stopping; on hourly crypto the best
+    # epoch is nearly always the 1st-3rd, and a patience of 4 spent 4 more epochs confirming it
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 1e-4

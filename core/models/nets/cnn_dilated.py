@@ -2,7 +2,7 @@
 
 Dilation doubles the reach of each layer at constant cost (Yu & Koltun 2016; WaveNet, van den Oord
 et al. 2016), so a few layers cover the whole window: the depth is the fewest levels whose
-receptive field spans the look-back (5 levels, 63 bars, for 48; ``layers`` is not used). Kernels are
+receptive field spans the look-back (4 levels, 31 bars, for 24; ``layers`` is not used). Kernels are
 centred, unlike `cnn_tcn`: each map mixes bars on both sides, all inside the past window. The head
 reads the mean and max over time.
 """

@@ -3,7 +3,7 @@
 Residual blocks of two causal, dilated, weight-normalised convolutions (ReLU, dropout), dilation
 doubling per block. Causal means left padding only: the map at step t sees bars <= t, which
 `features` exposes and the tests check. The depth is the fewest blocks whose receptive field spans
-the look-back (4 blocks, 61 bars, for 48; ``layers`` is not used), so the last step, which feeds
+the look-back (3 blocks, 29 bars, for 24; ``layers`` is not used), so the last step, which feeds
 the head, has seen the whole window.
 """
 

@@ -5,10 +5,10 @@ Implemented from the paper:
   computed, the top u = c * ceil(ln T) queries (c = 3, capped at T) attend fully and every other
   ("lazy") query outputs the mean of V.
 - Self-attention distilling between attention layers: Conv1d(k=3) + BatchNorm + ELU +
-  MaxPool1d(3, stride 2) halves the sequence (48 -> 24 with the default 2 layers).
+  MaxPool1d(3, stride 2) halves the sequence (24 -> 12 with the default 2 layers).
 How it differs from the paper:
 - M is EXACT, over all keys, not estimated from c * ln T sampled keys; so it is deterministic, but
-  the full T x T scores are computed and there is no O(T log T) saving. At T = 48 that cost is
+  the full T x T scores are computed and there is no O(T log T) saving. At T = 24 that cost is
   trivial; what is kept is ProbSparse's inductive bias (few dominant queries), not its speed.
 - Encoder only: no generative decoder, no stack of half-length encoder replicas, no timestamp
   embedding. The head reads the mean of the distilled states (one bar ahead, two outputs).
