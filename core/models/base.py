@@ -111,6 +111,12 @@ class Model(ABC):
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """``p_up`` and ``expected_return`` on ``features.index``; NaN rows lack a full look-back window."""
+        p_up, ret = self.predict_values(features)
+        return pd.DataFrame({"p_up": p_up, "expected_return": ret}, index=features.index)
+
+    def predict_values(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """`predict` as two arrays aligned with ``features.index``, for callers that combine many models:
+        building a DataFrame per member cost more than a booster's prediction."""
         self._check_fitted()
         if len(features.columns) != len(self.feature_names_) or list(features.columns) != self.feature_names_:
             missing = [c for c in self.feature_names_ if c not in features.columns]
@@ -119,8 +125,7 @@ class Model(ABC):
                     f"{self.model_id}: {len(missing)} feature(s) the model was trained on are missing, e.g. {missing[:3]}"
                 )
             features = features[self.feature_names_]  # same columns in another order: reorder (a copy)
-        p_up, ret = self._predict(self._scaled(features))
-        return pd.DataFrame({"p_up": p_up, "expected_return": ret}, index=features.index)
+        return self._predict(self._scaled(features))
 
     def save(self, folder: Path) -> dict[str, Any]:
         """Write the weights into ``folder``; return the state ``load`` needs (stored in meta.json)."""

@@ -160,7 +160,8 @@ class TorchModel(Model):
             return out
         device = next(self.module_.parameters()).device
         features = torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=device)
-        self.module_.eval()
+        if self.module_.training:  # eval() walks every submodule: 0.3 ms a call, more than a CNN's forward pass
+            self.module_.eval()
         with torch.inference_mode():
             parts = [
                 fn(gather_windows(features, starts, self.lookback)).double().cpu()
