@@ -12,11 +12,11 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from core.models.config import ConfigError
+from core.models.config import ConfigError, NetConfig
 from core.models.nets import NETS
 
 N_FEATURES = 249  # the real feature count
-LOOKBACK = 48
+LOOKBACK = NetConfig().lookback  # the default window
 IDS = sorted(NETS)
 ATTENTION = [net_id for net_id in IDS if NETS[net_id].attention]
 CAUSAL = [net_id for net_id in IDS if NETS[net_id].causal]
