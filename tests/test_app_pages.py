@@ -7,23 +7,19 @@ so every test starts with no trained model and no stored leaderboard.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+from tests.pages import open_page
+
 BASELINES = {"always_up", "persistence", "buy_and_hold"}
 VERDICTS = {"edge", "no evidence of edge", "worse than baseline"}
 
 
 def _page(page: str) -> AppTest:
-    at = AppTest.from_file(HOME, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(page, timeout=120)
 
 
 def _frame(at: AppTest, column: str) -> pd.DataFrame:

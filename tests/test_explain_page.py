@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
 from core.data import load_candles
 from core.models.store import Key
 from core.models.training import train_models
-
-HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+from tests.pages import open_page
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(HOME, default_timeout=180)
-    at.run()
-    at.switch_page("pages/6_Explain.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/6_Explain.py")
 
 
 def test_empty_state_without_a_trained_model() -> None:
