@@ -6,43 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.ensemble.signal import Signal
+
 
 class ErrorOut(BaseModel):
     error: str = Field(description="machine-readable code, e.g. unknown_symbol")
     detail: str = Field(description="what is wrong and what exists instead")
-
-
-class ContributionOut(BaseModel):
-    id: str
-    probability: float
-    weight: float
-    pull: float
-
-
-class SignalOut(BaseModel):
-    """The ensemble's trading signal (see core.ensemble.signal for every field's definition)."""
-
-    symbol: str
-    timeframe: str
-    horizon: int
-    candle_time: str
-    action: Literal["BUY", "SELL", "HOLD"]
-    probability: float
-    raw_probability: float
-    confidence: float
-    price: float
-    price_target: float
-    expected_return: float
-    stop_loss: float | None
-    take_profit: float | None
-    time_horizon: str
-    risk_score: float
-    model_agreement: float
-    method: str
-    calibration: str
-    contributing_models: list[ContributionOut]
-    evaluation: dict[str, Any] | None
-    note: str
 
 
 class PredictionOut(BaseModel):
@@ -57,7 +26,7 @@ class PredictionOut(BaseModel):
     expected_return: float
     direction: Literal["up", "down"]
     confidence: float = Field(description="|2 p_up - 1|: 0 is a coin flip")
-    signal: SignalOut | None = None
+    signal: Signal | None = Field(None, description="the ensemble's trading signal (core.ensemble.signal)")
     valid_metrics: dict[str, Any] | None = None
     cached: bool
 

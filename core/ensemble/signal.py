@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ class Signal:
     timeframe: str
     horizon: int
     candle_time: str  # open time of the last candle the signal is based on (UTC)
-    action: str
+    action: Literal["BUY", "SELL", "HOLD"]
     probability: float  # calibrated P(up)
     raw_probability: float  # before calibration
     confidence: float
