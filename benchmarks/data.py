@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-import statistics
 import sys
 import time
-from collections.abc import Callable
+
+from _timing import median_seconds
 
 from core import data
 from core.data import bundled
-
-
-def _seconds(call: Callable[[], object], repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return round(statistics.median(times), 4)
 
 
 def main() -> None:
@@ -46,13 +37,13 @@ def main() -> None:
         "bench": "data",
         "bars_1h": len(btc),
         "load_cold_s": round(cold, 4),
-        "load_warm_s": _seconds(lambda: data.load_candles("BTC/USDT", "1h")),
-        "resample_1m_to_15m_s": _seconds(lambda: data.resample(minute, "1m", "15m")),
+        "load_warm_s": median_seconds(lambda: data.load_candles("BTC/USDT", "1h")),
+        "resample_1m_to_15m_s": median_seconds(lambda: data.resample(minute, "1m", "15m")),
         "resample_rows_1m": len(minute),
-        "upload_csv_s": _seconds(upload, repeats=3),
+        "upload_csv_s": median_seconds(upload, repeats=3),
         "upload_csv_mb": round(len(csv) / 1e6, 2),
-        "quality_report_s": _seconds(lambda: data.quality_report(btc, "1h")),
-        "available_s": _seconds(data.available),
+        "quality_report_s": median_seconds(lambda: data.quality_report(btc, "1h")),
+        "available_s": median_seconds(data.available),
     }
     print(json.dumps(result))
 

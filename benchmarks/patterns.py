@@ -10,24 +10,14 @@ and the statistics table over both, each the median of five runs.
 from __future__ import annotations
 
 import json
-import statistics
-import time
-from collections.abc import Callable
+
+from _timing import median_seconds
 
 from core.data import load_candles
 from core.patterns import candlestick_events, chart_patterns, pattern_stats, zigzag
 
 BARS = 8_760
 THRESHOLD = 0.03
-
-
-def _seconds(call: Callable[[], object], repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return round(statistics.median(times), 4)
 
 
 def main() -> None:
@@ -42,15 +32,15 @@ def main() -> None:
         "start": candles.index[0].isoformat(),
         "end": candles.index[-1].isoformat(),
         "threshold": THRESHOLD,
-        "candlestick_events_s": _seconds(lambda: candlestick_events(candles)),
+        "candlestick_events_s": median_seconds(lambda: candlestick_events(candles)),
         "candlestick_events": len(candle_events),
         "candlestick_patterns_seen": int(candle_events["pattern"].nunique()),
-        "zigzag_s": _seconds(lambda: zigzag(candles, THRESHOLD)),
+        "zigzag_s": median_seconds(lambda: zigzag(candles, THRESHOLD)),
         "pivots": len(zigzag(candles, THRESHOLD)),
-        "chart_patterns_s": _seconds(lambda: chart_patterns(candles, threshold=THRESHOLD)),
+        "chart_patterns_s": median_seconds(lambda: chart_patterns(candles, threshold=THRESHOLD)),
         "chart_events": len(charts),
         "chart_events_confirmed": sum(e.confirmed for e in charts),
-        "pattern_stats_s": _seconds(lambda: (pattern_stats(candles, candle_events), pattern_stats(candles, charts))),
+        "pattern_stats_s": median_seconds(lambda: (pattern_stats(candles, candle_events), pattern_stats(candles, charts))),
     }
     print(json.dumps(result))
 
