@@ -59,7 +59,7 @@ def _saved(model, folder: Path) -> dict:
 
 
 def test_registry_defaults() -> None:
-    expected = {"xgboost": ("n_estimators", 100, "max_depth", 6), "lightgbm": ("n_estimators", 100, "num_leaves", 31),
+    expected = {"xgboost": ("n_estimators", 100, "max_depth", 6), "lightgbm": ("n_estimators", 100, "num_leaves", 15),
                 "catboost": ("n_estimators", 100, "max_depth", 6)}
     assert set(BOOSTERS) == set(expected)
     for model_id, (cls, overrides, description) in BOOSTERS.items():

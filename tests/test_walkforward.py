@@ -90,6 +90,21 @@ def test_data_after_a_bar_never_changes_its_forecast(model_id: str) -> None:
     assert not np.allclose(full["p_up"].iloc[-100:], altered["p_up"].iloc[-100:])  # the test can see a change
 
 
+def test_refits_side_by_side_give_the_same_forecasts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.models.boosters import LightGBMModel
+
+    market = prepare_market(ar1_candles(3_000, phi=-0.2, seed=4), horizon=1)
+    folds = Settings(refit_every=300).folds(len(market.index))
+    runs = {}
+    for workers in (1, 3):
+        monkeypatch.setattr(LightGBMModel, "parallel_refits", lambda self, n=workers: n)
+        events = []
+        runs[workers] = run_folds(lambda: registry.create("lightgbm"), market, folds, progress=events.append)
+        assert [e["fold"] for e in events] == list(range(1, len(folds) + 1))  # in order, from this thread
+    assert len(folds) >= 5
+    pd.testing.assert_frame_equal(runs[1], runs[3])
+
+
 class _ShuffledTargets:
     """LightGBM trained on targets permuted within its training window: any edge must vanish."""
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
@@ -27,6 +29,7 @@ from core.backtest.strategy import STRATEGIES, net_returns, performance, periods
 from core.data.timeframes import check_timeframe, infer_timeframe
 from core.errors import DataError
 from core.models import registry
+from core.models.base import FoldRows, Model
 from core.models.dataset import Dataset, prepare
 
 COLUMNS = ("p_up", "expected_return", "realised_return", "realised_direction", "hold_return")
@@ -135,19 +138,37 @@ def run_folds(
     make: Callable[[], Forecaster], market: Market, folds: list[Fold], *, seed: int = 0,
     device: str | None = None, progress: Progress | None = None, name: str = "",
 ) -> pd.DataFrame:
-    """Fit a fresh forecaster per fold and predict that fold's rows; p_up and expected_return per row."""
+    """Fit a fresh forecaster per fold and predict that fold's rows; p_up and expected_return per row.
+
+    A model may share work across its refits (`Model.shared_across_folds`, prepared from the first
+    fit's rows only) and run several at once (`Model.parallel_refits`); each fold still gets its own
+    seeded fit, so the forecasts do not depend on how many ran side by side. Progress events come
+    from the calling thread, in fold order.
+    """
     features, targets = market.dataset.features, market.dataset.targets
-    parts = []
-    for number, fold in enumerate(folds, start=1):
+    template = make()
+    model_like = isinstance(template, Model)
+    shared = template.shared_across_folds(features, folds[0].valid.stop, seed) if model_like else None
+
+    def fit_and_predict(fold: Fold) -> pd.DataFrame:
         model = make()
-        train, valid = features.index[fold.train.start : fold.train.stop], features.index[fold.valid.start : fold.valid.stop]
-        kwargs = {"seed": seed, "device": device} if not isinstance(model, baselines.Baseline) else {}
-        model.fit(features.loc[train], targets.loc[train], features.loc[valid], targets.loc[valid], **kwargs)
+        kwargs = {} if isinstance(model, baselines.Baseline) else {"seed": seed, "device": device}
+        if model_like:
+            kwargs["fold"] = FoldRows(shared, fold.train, fold.valid)
+        model.fit(features.iloc[fold.train.start : fold.train.stop], targets.iloc[fold.train.start : fold.train.stop],
+                  features.iloc[fold.valid.start : fold.valid.stop], targets.iloc[fold.valid.start : fold.valid.stop],
+                  **kwargs)
         first = max(0, fold.test.start - model.context_rows)
         block = model.predict(features.iloc[first : fold.test[-1] + 1])
-        parts.append(block.iloc[[row - first for row in fold.test]])
-        if progress:
-            progress({"event": "fold", "model": name, "fold": number, "folds": len(folds)})
+        return block.iloc[[row - first for row in fold.test]]
+
+    workers = min(template.parallel_refits() if model_like else 1, len(folds))
+    parts = []
+    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        for number, part in enumerate((pool.map if pool else map)(fit_and_predict, folds), start=1):
+            parts.append(part)
+            if progress:
+                progress({"event": "fold", "model": name, "fold": number, "folds": len(folds)})
     return pd.concat(parts)
 
 

@@ -18,6 +18,7 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -42,6 +43,15 @@ def feature_hash(names: list[str]) -> str:
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class FoldRows:
+    """Where one walk-forward refit's rows sit in the series that `Model.shared_across_folds` prepared."""
+
+    shared: Any
+    train: range
+    valid: range
+
+
 class Model(ABC):
     """fit / predict / save / load for one model id; see the module docstring for the contract."""
 
@@ -49,6 +59,7 @@ class Model(ABC):
     sequence: ClassVar[bool] = False  # True: sees (lookback x features) windows
     scaler: ClassVar[type[Scaler]] = RobustScaler  # fitted on the training rows of every fit
     clip: ClassVar[float | None] = CLIP  # scaled features are clipped to +-clip (None: not clipped)
+    fold_: FoldRows | None = None  # set only while a walk-forward refit runs
 
     def __init__(self, model_id: str, config: _Config) -> None:
         self.model_id = model_id
@@ -78,6 +89,19 @@ class Model(ABC):
     def n_parameters(self) -> int:
         """Trainable parameters (nets) or tree nodes (boosters), for the model card."""
 
+    # ---- walk-forward hooks: most models share nothing and refit one at a time
+    def shared_across_folds(self, features: pd.DataFrame, fit_rows: int, seed: int = 0) -> Any:
+        """Work every refit of a walk-forward over ``features`` can reuse, or None.
+
+        Only the first ``fit_rows`` rows (what the first fit sees) may shape it, so that no refit
+        depends on a bar after its own window.
+        """
+        return None
+
+    def parallel_refits(self) -> int:
+        """How many refits may run at once without oversubscribing the cores."""
+        return 1
+
     # ---- shared pipeline
     @property
     def lookback(self) -> int:
@@ -90,9 +114,13 @@ class Model(ABC):
 
     def fit(
         self, x_train: pd.DataFrame, y_train: pd.DataFrame, x_valid: pd.DataFrame, y_valid: pd.DataFrame, *,
-        seed: int = 0, device: str | None = None, progress: Progress | None = None,
+        seed: int = 0, device: str | None = None, progress: Progress | None = None, fold: FoldRows | None = None,
     ) -> Self:
-        """Fit on the training window; the validation window drives early stopping and the metrics."""
+        """Fit on the training window; the validation window drives early stopping and the metrics.
+
+        ``fold`` places the two windows in a walk-forward's series, so that a model can reuse work
+        prepared once for all its refits (`shared_across_folds`).
+        """
         for name, frame in (("training", x_train), ("validation", x_valid)):
             if len(frame) <= self.lookback:
                 raise DataError(f"{self.model_id}: {name} window has {len(frame)} rows, need more than {self.lookback}")
@@ -101,10 +129,14 @@ class Model(ABC):
             raise DataError(f"{self.model_id}: validation features differ from training features")
         self.scaler_: Scaler = self.scaler().fit(x_train)
         started = time.perf_counter()
-        self._fit(
-            self._scaled(x_train), _targets(y_train, self.model_id), self._scaled(x_valid),
-            _targets(y_valid, self.model_id), seed=seed, device=device, progress=progress,
-        )
+        self.fold_ = fold
+        try:
+            self._fit(
+                self._scaled(x_train), _targets(y_train, self.model_id), self._scaled(x_valid),
+                _targets(y_valid, self.model_id), seed=seed, device=device, progress=progress,
+            )
+        finally:
+            self.fold_ = None
         self.fit_seconds_ = time.perf_counter() - started
         self.valid_metrics_ = _direction_metrics(self.predict(x_valid)["p_up"], y_valid["direction"])
         return self

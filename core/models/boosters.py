@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from core.errors import DataError, LydianError
 from core.models.base import Model, Progress
@@ -28,6 +29,8 @@ from core.models.config import BoosterConfig
 
 LEARNERS = ("classifier", "regressor")  # same order as base.TARGET_COLUMNS: direction, future_return
 BIN_SAMPLE = 2_000  # rows LightGBM samples to place its bin edges (default 200,000: all rows, 2x slower)
+TREE_FEATURES = 32  # LightGBM samples at least this many features per tree (all of a narrower table): column
+# sampling buys speed on the ~250 indicator columns, but on 8 columns one tree in five would miss a lone signal
 EPS = 1e-6  # P(up) is clipped to [EPS, 1 - EPS] so log loss stays finite
 
 
@@ -201,35 +204,46 @@ class LightGBMModel(_BoosterPair):
 
     suffix = "txt"
 
+    def _params(self, seed: int, n_features: int) -> dict[str, Any]:
+        """Training and binning parameters shared by both learners (the objective is added per learner)."""
+        c = self.config
+        return {
+            "num_leaves": c.num_leaves, "learning_rate": c.learning_rate, "bagging_fraction": c.subsample,
+            "bagging_freq": 1, "feature_fraction": max(c.colsample, min(1.0, TREE_FEATURES / n_features)),
+            "max_bin": c.max_bin,
+            "num_threads": _threads("lightgbm"), "seed": seed, "deterministic": True, "force_col_wise": True,
+            "verbose": -1, "bin_construct_sample_cnt": BIN_SAMPLE, "feature_pre_filter": False,
+        }
+
     def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,
                y_valid: np.ndarray, seed: int) -> Any:
         lgb = _native("lightgbm")
-        c = self.config
-        params = {
-            "objective": "binary" if classifier else "regression", "num_leaves": c.num_leaves,
-            "learning_rate": c.learning_rate, "bagging_fraction": c.subsample, "bagging_freq": 1,
-            "feature_fraction": c.colsample, "max_bin": c.max_bin, "num_threads": _threads("lightgbm"), "seed": seed,
-            "deterministic": True, "force_col_wise": True, "verbose": -1,
-            "bin_construct_sample_cnt": BIN_SAMPLE, "feature_pre_filter": False,
-        }
+        params = self._params(seed, x.shape[1])
         train, valid = self._binned(lgb, x, x_valid, params)
         train.set_label(y)
         valid.set_label(y_valid)
         booster = lgb.train(
-            params, train, num_boost_round=c.n_estimators, valid_sets=[valid],
-            callbacks=[lgb.early_stopping(c.early_stopping_rounds, verbose=False)],
+            {**params, "objective": "binary" if classifier else "regression"}, train,
+            num_boost_round=self.config.n_estimators, valid_sets=[valid],
+            callbacks=[lgb.early_stopping(self.config.early_stopping_rounds, verbose=False)],
         )
         return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
 
     def _binned(self, lgb: Any, x: np.ndarray, x_valid: np.ndarray, params: dict[str, Any]) -> tuple[Any, Any]:
         """Histogram-binned training and validation sets, built once per fit and shared by both learners.
 
-        Binning costs as much as growing 20 trees here; the labels are swapped in per learner.
+        Binning costs as much as growing 20 trees here; the labels are swapped in per learner. In a
+        walk-forward refit the rows are taken from the series binned once (`shared_across_folds`).
         """
         key = (id(x), id(x_valid))
         if getattr(self, "_bins", (None,))[0] != key:
-            train = lgb.Dataset(x, np.zeros(len(x)), params=params, free_raw_data=True).construct()
-            valid = lgb.Dataset(x_valid, np.zeros(len(x_valid)), params=params, reference=train).construct()
+            if self.fold_ is not None:
+                binned = self.fold_.shared
+                train, valid = (binned.subset(np.arange(rows.start, rows.stop), params=params).construct()
+                                for rows in (self.fold_.train, self.fold_.valid))
+            else:
+                train = lgb.Dataset(x, np.zeros(len(x)), params=params, free_raw_data=True).construct()
+                valid = lgb.Dataset(x_valid, np.zeros(len(x_valid)), params=params, reference=train).construct()
             self._bins = (key, train, valid)
         return self._bins[1], self._bins[2]
 
@@ -238,6 +252,26 @@ class LightGBMModel(_BoosterPair):
             super()._fit(*args, **kwargs)
         finally:
             self.__dict__.pop("_bins", None)  # the binned copy of the data is not kept with the model
+
+    def shared_across_folds(self, features: pd.DataFrame, fit_rows: int, seed: int = 0) -> Any:
+        """The whole series binned once, with bin edges placed from its first ``fit_rows`` rows only.
+
+        Those are the rows the walk-forward's first fit sees, so no refit's bins depend on a later bar,
+        and every refit then takes its rows from this one copy: binning 26 refits separately cost
+        3.1 s of the 16 s benchmark walk-forward, binning once 0.25 s. Trees see unscaled features
+        (`IdentityScaler`), so these are the values each fit would bin.
+        """
+        lgb = _native("lightgbm")
+        params = self._params(seed, features.shape[1])
+        values = features.to_numpy(dtype=np.float32)
+        sample = values[: fit_rows : max(1, fit_rows // BIN_SAMPLE)]  # LightGBM places edges from BIN_SAMPLE rows anyway
+        edges = lgb.Dataset(sample, np.zeros(len(sample)), params=params).construct()
+        return lgb.Dataset(values, np.zeros(len(values)), params=params | {"num_threads": os.cpu_count() or 1},
+                           reference=edges).construct()
+
+    def parallel_refits(self) -> int:
+        """Refits run side by side: one per core when each fit is single-threaded (see `_threads`)."""
+        return max(1, (os.cpu_count() or 1) // _threads("lightgbm"))
 
     def _raw_predict(self, learner: Any, classifier: bool, x: np.ndarray) -> np.ndarray:
         return learner.predict(x, num_threads=_threads("lightgbm"))  # the objective applies the sigmoid
@@ -283,6 +317,12 @@ class CatBoostModel(_BoosterPair):
 
 BOOSTERS: dict[str, tuple[type[Model], dict[str, Any], str]] = {
     "xgboost": (XGBoostModel, {"n_estimators": 100, "max_depth": 6}, "XGBoost depth-wise trees, 100 rounds, depth 6"),
-    "lightgbm": (LightGBMModel, {"n_estimators": 100, "num_leaves": 31}, "LightGBM leaf-wise trees, 100 rounds, 31 leaves"),
+    # LightGBM is the quick model of the zoo (the walk-forward benchmark, the dashboard's first forecast):
+    # 15 leaves, 20 % of the features per tree, 31 bins and a patience of 10 made the benchmark
+    # walk-forward 3.6x faster than 31 leaves / 50 % / 63 bins / 20 (2.0 s against 7.1 s, both with the
+    # shared binning) at 54.4 % against 54.2 % accuracy (+-0.8 points standard error; 4,280 forecasts).
+    "lightgbm": (LightGBMModel, {"n_estimators": 100, "num_leaves": 15, "colsample": 0.2, "max_bin": 31,
+                                 "early_stopping_rounds": 10},
+                 "LightGBM leaf-wise trees, 100 rounds, 15 leaves, 20 % of the features per tree"),
     "catboost": (CatBoostModel, {"n_estimators": 100, "max_depth": 6}, "CatBoost symmetric trees, 100 iterations, depth 6"),
 }
