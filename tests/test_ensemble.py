@@ -214,3 +214,42 @@ def test_ensemble_walk_forward_finds_planted_mean_reversion() -> None:
     row = board.table().loc["ensemble"]
     assert row["verdict"] == "edge" and row["accuracy"] > 0.515  # members early-stop on half the validation window
     assert row["log_loss"] < board.table().loc["always_up", "log_loss"]  # calibrated, not just right more often
+
+
+def test_side_by_side_member_forecasts_match_one_after_another(monkeypatch) -> None:
+    """The live path (members on several threads, one torch thread each) must not change a forecast."""
+    from core.models import registry
+
+    dataset = prepare(ar1_candles(1_200, phi=-0.2, seed=3), horizon=1)
+    split, index = dataset.split()
+    fast = {"max_epochs": 1, "lookback": 8, "patience": 1, "hidden": 8}
+    models = {}
+    for name in ("lightgbm", "xgboost", "gru_standard", "cnn_standard", "transformer_standard"):
+        overrides = fast if registry.spec(name).sequence else {"n_estimators": 20}
+        models[name] = registry.create(name, **overrides).fit(
+            *dataset.window(index[split.train]), *dataset.window(index[split.valid]), seed=0, device="cpu")
+    live = dataset.features.iloc[-ensemble_model.LIVE_ROWS:]
+    monkeypatch.setattr(ensemble_model.os, "cpu_count", lambda: 3)  # take the threaded path on any machine
+    p_up, returns = ensemble_model.member_predictions(models, live)
+    for name, model in models.items():
+        alone_p, alone_r = model.predict_values(live)
+        np.testing.assert_allclose(p_up[name].to_numpy(), alone_p, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(returns[name].to_numpy(), alone_r, rtol=1e-5, atol=1e-7)
+    assert list(p_up.columns) == list(models) and p_up.index.equals(live.index)
+
+
+def test_one_op_thread_nests_and_restores() -> None:
+    import torch
+
+    from core.models.device import one_op_thread
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with one_op_thread():
+            with one_op_thread():
+                assert torch.get_num_threads() == 1
+            assert torch.get_num_threads() == 1, "the outer caller is still inside"
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -9,6 +9,11 @@ out-of-sample forecasts, never from rows a member was trained or early-stopped o
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
@@ -24,6 +29,7 @@ from core.models.base import Model
 
 ENSEMBLE = "ensemble"
 DEFAULT_MEMBERS = ("xgboost", "lightgbm", "catboost")  # fast enough to refit weekly in a walk-forward
+LIVE_ROWS = 256  # inputs up to this many rows are forecast with the members side by side
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,42 @@ class EnsembleConfig:
 def member_predictions(models: dict[str, Model], features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """P(up) and expected return of every member on ``features`` (one column per member).
 
-    One after another: two threads were no faster on two cores (torch's recurrent kernels did not
-    overlap), and arrays instead of a DataFrame per member saved a fifth of a 19-member forecast.
+    A live forecast (at most `LIVE_ROWS` rows) runs the members on every core at once, each thread
+    with one torch thread: the 19 tiny forward passes took 32 ms one after another at one torch
+    thread, 87 ms at two, and 18 ms split over two threads on two cores. Longer inputs go one member
+    after another, each op using every core. Arrays, not a DataFrame per member: that saved a fifth.
     """
-    outputs = {name: model.predict_values(features) for name, model in models.items()}
-    p_up = pd.DataFrame({n: o[0] for n, o in outputs.items()}, index=features.index)
-    returns = pd.DataFrame({n: o[1] for n, o in outputs.items()}, index=features.index)
+    names = list(models)
+    workers = min(os.cpu_count() or 1, len(names))
+    if len(features) > LIVE_ROWS or workers < 2:
+        outputs = [model.predict_values(features) for model in models.values()]
+    else:
+        groups = [names[k::workers] for k in range(workers)]  # interleaved: nets and boosters spread evenly
+        run = lambda group: [models[name].predict_values(features) for name in group]  # noqa: E731
+        with _one_op_thread():
+            pending = [_pool().submit(run, group) for group in groups[1:]]
+            done = {name: out for name, out in zip(groups[0], run(groups[0]))}
+            for group, future in zip(groups[1:], pending):
+                done |= dict(zip(group, future.result()))
+        outputs = [done[name] for name in names]
+    p_up = pd.DataFrame({n: o[0] for n, o in zip(names, outputs)}, index=features.index)
+    returns = pd.DataFrame({n: o[1] for n, o in zip(names, outputs)}, index=features.index)
     return p_up, returns
+
+
+def _one_op_thread() -> AbstractContextManager:
+    """`core.models.device.one_op_thread` when torch is loaded (a net is among the models), else nothing."""
+    if "torch" not in sys.modules:
+        return nullcontext()
+    from core.models.device import one_op_thread
+
+    return one_op_thread()
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads kept for live forecasts: starting them per call would cost more than a booster's prediction."""
+    return ThreadPoolExecutor(max(1, (os.cpu_count() or 1) - 1), thread_name_prefix="lydian-members")
 
 
 class EnsembleModel:

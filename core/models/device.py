@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -31,3 +34,28 @@ def configure_threads() -> int:
     threads = int(os.environ.get("LYDIAN_TORCH_THREADS", os.cpu_count() or 1))
     torch.set_num_threads(threads)
     return threads
+
+
+_narrow_lock = threading.Lock()
+_narrowed = [0, 1]  # callers inside `one_op_thread`, and the thread count to restore when the last leaves
+
+
+@contextmanager
+def one_op_thread() -> Iterator[None]:
+    """Run torch ops single-threaded meanwhile, so that several Python threads can each run a model.
+
+    The setting is process-wide, so overlapping callers share one narrowing and the last one out
+    restores the previous count.
+    """
+    with _narrow_lock:
+        if _narrowed[0] == 0:
+            _narrowed[1] = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _narrowed[0] += 1
+    try:
+        yield
+    finally:
+        with _narrow_lock:
+            _narrowed[0] -= 1
+            if _narrowed[0] == 0:
+                torch.set_num_threads(_narrowed[1])
