@@ -124,6 +124,19 @@ def test_warmup_is_reported_and_dropped_consistently(btc: pd.DataFrame) -> None:
     assert not nan[warmup:].any()
 
 
+def test_live_window_features_match_full_history(btc: pd.DataFrame) -> None:
+    """Live forecasts build features from the last LIVE_BARS candles only; their latest rows must
+    be the ones a full history gives, or a live signal would differ from what was evaluated."""
+    from core.ensemble.live import LIVE_BARS
+
+    candles = btc.iloc[:6_000]
+    full = build_features(candles).iloc[-24:]
+    live = build_features(candles.iloc[-LIVE_BARS:]).iloc[-24:]
+    assert live.index.equals(full.index) and list(live.columns) == list(full.columns)
+    scale = build_features(candles).std().replace(0.0, 1.0)
+    assert ((live - full).abs() / scale).to_numpy().max() < 1e-3
+
+
 def test_too_short_frame_raises(btc: pd.DataFrame) -> None:
     warmup = build_features(btc.iloc[:500]).attrs["warmup_rows"]
     with pytest.raises(DataError, match=f"need at least {warmup + 1} bars.*got {warmup}"):
