@@ -9,6 +9,7 @@ import figures_patterns as figures
 import loaders
 import sidebar
 from core.errors import LydianError
+from core.patterns.report import HORIZONS
 
 sidebar.page_config()
 selection = sidebar.selection()
@@ -64,7 +65,7 @@ if drawn:
 st.subheader("What followed each pattern")
 cols = st.columns(3)
 kind = cols[0].radio("Patterns", ["candlestick", "chart"], horizontal=True, key="patterns_kind")
-horizon = cols[1].selectbox("Bars after the event", bridges.PATTERN_HORIZONS, key="patterns_horizon")
+horizon = cols[1].selectbox("Bars after the event", HORIZONS, key="patterns_horizon")
 enough = cols[2].checkbox("Only patterns with enough events", True, key="patterns_enough")
 rows = table[(table["kind"] == kind) & (table["horizon"] == horizon)]
 if enough:
