@@ -111,16 +111,18 @@ def _weight_files(folder: Path) -> list[Path]:
 @pytest.mark.parametrize("damage", ["flip", "truncate"])
 def test_damaged_weight_files_are_refused(fitted, frames, damage: str) -> None:
     model, store, _ = fitted
-    version = store.save(model, KEY, {"source": "test"})
-    target = _weight_files(_version_folder(store, model.model_id, version))[0]
-    content = bytearray(target.read_bytes())
-    if damage == "flip":
-        content[len(content) // 2] ^= 0xFF
-    else:
-        content = content[: len(content) // 2]
-    target.write_bytes(bytes(content))
-    with pytest.raises(ModelFileError, match="does not match its checksum"):
-        store.load(KEY, model.model_id, version)
+    names = [p.name for p in _weight_files(_version_folder(store, model.model_id, fitted[2]))]
+    for name in names:  # weights, and the ONNX graph of a net
+        version = store.save(model, KEY, {"source": "test"})
+        target = _version_folder(store, model.model_id, version) / name
+        content = bytearray(target.read_bytes())
+        if damage == "flip":
+            content[len(content) // 2] ^= 0xFF
+        else:
+            content = content[: len(content) // 2]
+        target.write_bytes(bytes(content))
+        with pytest.raises(ModelFileError, match="does not match its checksum"):
+            store.load(KEY, model.model_id, version)
 
 
 def test_edited_meta_is_refused(fitted) -> None:
@@ -134,18 +136,50 @@ def test_edited_meta_is_refused(fitted) -> None:
         store.load(KEY, model.model_id, version)
 
 
-def test_garbage_weights_with_forged_checksums_fail_cleanly(fitted) -> None:
-    """Even when an attacker re-seals meta.json, the native loaders refuse garbage with a clear error."""
+def _forge(folder: Path, name: str, content: bytes) -> None:
+    """Replace one file and re-seal meta.json, as an attacker who knows the format would."""
     from core.models.store import _seal, _sha256
 
-    model, store, _ = fitted
-    version = store.save(model, KEY, {"source": "test"})
-    folder = _version_folder(store, model.model_id, version)
-    target = _weight_files(folder)[0]
-    target.write_bytes(b"\x00garbage" * 64)
+    (folder / name).write_bytes(content)
     meta = json.loads((folder / "meta.json").read_text())
-    meta["files"][target.name] = _sha256(target)
+    meta["files"][name] = _sha256(folder / name)
     meta["meta_checksum"] = _seal(meta)
     (folder / "meta.json").write_text(json.dumps(meta))
-    with pytest.raises(LydianError):
+
+
+def test_garbage_weights_with_forged_checksums_fail_cleanly(fitted) -> None:
+    """Even when an attacker re-seals meta.json, the native loaders refuse garbage with a clear error."""
+    model, store, first = fitted
+    for target in _weight_files(_version_folder(store, model.model_id, first)):
+        version = store.save(model, KEY, {"source": "test"})
+        _forge(_version_folder(store, model.model_id, version), target.name, b"\x00garbage" * 64)
+        with pytest.raises(LydianError):
+            store.load(KEY, model.model_id, version)
+
+
+NETS = [m for m in registry.model_ids() if registry.spec(m).sequence]
+
+
+@pytest.mark.parametrize("fitted", NETS, indirect=True)
+def test_live_windows_match_the_batched_path(fitted, frames) -> None:
+    """A loaded net forecasts a few windows through its saved ONNX graph: the same numbers as PyTorch."""
+    model, store, version = fitted
+    loaded = store.load(KEY, model.model_id, version)
+    assert loaded.graph_ is not None, f"{model.model_id} no longer exports to ONNX: its live forecasts run on PyTorch"
+    few = frames["x_test"].iloc[: model.lookback + 4]  # 5 windows: the live path
+    np.testing.assert_allclose(loaded.predict(few).to_numpy(), model.predict(few).to_numpy(), rtol=0, atol=1e-6)
+    assert loaded.predict(few).iloc[model.lookback - 1:].notna().all().all()
+
+
+@pytest.mark.parametrize("fitted", NETS, indirect=True)
+def test_a_swapped_graph_is_refused(fitted, frames) -> None:
+    """A valid ONNX graph of other weights, with forged checksums, must not replace the evaluated net."""
+    from core.models import onnx_runtime
+
+    model, store, _ = fitted
+    other = _fit(model.model_id, frames, seed=1)
+    graph = onnx_runtime.export(other.module_, other.lookback, other.n_features_)
+    version = store.save(model, KEY, {"source": "test"})
+    _forge(_version_folder(store, model.model_id, version), onnx_runtime.GRAPH, graph)
+    with pytest.raises(LydianError, match="does not compute what the weights do"):
         store.load(KEY, model.model_id, version)

@@ -5,7 +5,8 @@ The module contract: ``Module(n_features, cfg)``; ``forward(x: (batch, lookback,
 ``attention_weights(x) -> (batch, lookback)``. Training is `train_module`'s job; this file adds
 target standardisation, device choice, vectorised prediction and safetensors persistence.
 
-Weights go to ``weights.safetensors`` (never pickle, never ``torch.load``); a loaded model predicts on CPU.
+Weights go to ``weights.safetensors`` (never pickle, never ``torch.load``); a loaded model predicts on CPU,
+a few windows at a time through the verified ONNX graph saved beside them (`core.models.onnx_runtime`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.errors import DataError, LydianError
+from core.models import onnx_runtime
 from core.models.base import Model, NotFittedError, Progress, json_ready
 from core.models.config import NetConfig
 from core.models.device import configure_threads, pick_device
@@ -77,6 +79,7 @@ class TorchModel(Model):
         self.return_mean_ = float(returns.mean())
         self.return_std_ = float(returns.std()) or 1.0
         self.n_features_ = int(x_train.shape[1])
+        self.graph_ = None  # a graph loaded earlier computes the old weights
         seed_everything(seed)  # before building, so the initial weights are seeded too
         self.module_ = build_net(self.module_cls, self.n_features_, self.config)
         torch_device = pick_device(device)
@@ -90,16 +93,28 @@ class TorchModel(Model):
         self.device_ = str(torch_device)
 
     def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        out = self._per_window(self._heads, x, width=2)
+        n_windows = len(x) - self.lookback + 1
+        if getattr(self, "graph_", None) is not None and 0 < n_windows <= onnx_runtime.MAX_WINDOWS:
+            out = np.full((len(x), 2), np.nan)
+            windows = np.lib.stride_tricks.sliding_window_view(x, self.lookback, axis=0).transpose(0, 2, 1)
+            raw = onnx_runtime.run(self.graph_, np.ascontiguousarray(windows)).astype(np.float64)
+            out[self.lookback - 1:, 0] = 1.0 / (1.0 + np.exp(-raw[:, 0]))  # what `_heads` does, in NumPy
+            out[self.lookback - 1:, 1] = raw[:, 1] * self.return_std_ + self.return_mean_
+        else:
+            out = self._per_window(self._heads, x, width=2)
         return out[:, 0], out[:, 1]
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         state = self.module_.state_dict()  # copies: safetensors refuses tensors that share memory (tied weights)
         tensors = {key: value.detach().to("cpu", copy=True).contiguous() for key, value in state.items()}
         save_file(tensors, str(folder / WEIGHTS))
+        graph = onnx_runtime.export(self.module_, self.lookback, self.n_features_)
+        if graph is not None:
+            (folder / onnx_runtime.GRAPH).write_bytes(graph)
         return json_ready({
             "n_features": self.n_features_, "return_mean": self.return_mean_, "return_std": self.return_std_,
             "best_epoch": self.best_epoch_, "history": self.history_, "device": self.device_,
+            "onnx": graph is not None,
         })
 
     def _load_weights(self, folder: Path, state: dict[str, Any]) -> None:
@@ -120,6 +135,7 @@ class TorchModel(Model):
         self.best_epoch_ = int(state["best_epoch"])
         self.history_ = list(state["history"])
         self.device_ = str(state["device"])
+        self.graph_ = self._load_graph(folder) if state.get("onnx") else None
 
     def n_parameters(self) -> int:
         if not hasattr(self, "module_"):
@@ -141,6 +157,19 @@ class TorchModel(Model):
         return pd.DataFrame(weights, index=features.index, columns=columns)
 
     # ---- helpers
+    def _load_graph(self, folder: Path) -> Any:
+        """The saved ONNX graph as a session, refused unless it reproduces the weights just loaded."""
+        path = folder / onnx_runtime.GRAPH
+        try:
+            graph = onnx_runtime.session(path.read_bytes())
+            faithful = onnx_runtime.matches(graph, self.module_, self.lookback, self.n_features_)
+        except Exception as exc:  # noqa: BLE001 - OSError, or whatever ONNX Runtime raises on a bad graph
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WeightsError(f"{self.model_id}: cannot load {path} ({reason[:200]}); retrain the model") from None
+        if not faithful:
+            raise WeightsError(f"{self.model_id}: {path} does not compute what the weights do (altered?); retrain the model")
+        return graph
+
     def _standardised(self, y: np.ndarray) -> np.ndarray:
         return np.column_stack([y[:, 0], (y[:, 1] - self.return_mean_) / self.return_std_]).astype(np.float32)
 

@@ -189,3 +189,19 @@ def dilation_levels(lookback: int, kernel: int, convs_per_level: int = 1) -> int
     while 1 + convs_per_level * (kernel - 1) * (2**levels - 1) < lookback:
         levels += 1
     return levels
+
+
+class CentredConv1d(nn.Conv1d):
+    """``Conv1d(padding="same")`` with the padding spelt out (the same split: the odd pad goes right).
+
+    ONNX Runtime cannot run a dilated convolution with "same" padding, so without this the net
+    could not take the fast live path (`core.models.onnx_runtime`). Same parameters, same names.
+    """
+
+    def __init__(self, channels: int, kernel: int, dilation: int = 1) -> None:
+        super().__init__(channels, channels, kernel, dilation=dilation)
+        total = dilation * (kernel - 1)
+        self.pads = (total // 2, total - total // 2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(F.pad(x, self.pads))

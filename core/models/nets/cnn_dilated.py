@@ -12,7 +12,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from core.models.config import NetConfig
-from core.models.nets._blocks import Head, InputProjection, POOLED, dilation_levels, global_pool
+from core.models.nets._blocks import POOLED, CentredConv1d, Head, InputProjection, dilation_levels, global_pool
 
 
 class CNNDilated(nn.Module):
@@ -22,7 +22,7 @@ class CNNDilated(nn.Module):
         self.proj = InputProjection(n_features, d)
         self.levels = nn.ModuleList(
             nn.Sequential(
-                nn.Conv1d(d, d, cfg.kernel, dilation=2**i, padding="same"), nn.BatchNorm1d(d), nn.GELU(),
+                CentredConv1d(d, cfg.kernel, dilation=2**i), nn.BatchNorm1d(d), nn.GELU(),
                 nn.Dropout(cfg.dropout),
             )
             for i in range(dilation_levels(cfg.lookback, cfg.kernel))

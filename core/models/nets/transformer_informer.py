@@ -46,7 +46,7 @@ class ProbSparseAttention(SelfAttention):
         scores = self.scores(q, k)  # (batch, heads, T, T)
         sparsity = scores.amax(-1) - scores.mean(-1)
         top = max(1, min(steps, FACTOR * math.ceil(math.log(steps))))
-        active = torch.zeros_like(sparsity, dtype=torch.bool).scatter_(-1, sparsity.topk(top, -1).indices, True)
+        active = torch.zeros_like(sparsity).scatter(-1, sparsity.topk(top, -1).indices, 1.0) > 0  # exportable to ONNX
         probs = scores.softmax(-1)
         mixed = torch.where(active[..., None], F.dropout(probs, self.dropout, self.training), 1.0 / steps)
         weights = torch.where(active[..., None], probs, 1.0 / steps) if need_weights else None
