@@ -56,9 +56,10 @@ def session(graph: bytes) -> Any:
     return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
-def matches(graph_session: Any, module: nn.Module, lookback: int, n_features: int) -> bool:
+def matches(graph_session: Any, module: nn.Module, lookback: int, n_features: int,
+            batches: tuple[int, ...] = PROBE_BATCHES) -> bool:
     """Whether the graph gives the module's raw outputs on probe windows (``module`` on the CPU, in eval mode)."""
-    for batch in PROBE_BATCHES:
+    for batch in batches:
         probe = _probe(batch, lookback, n_features)
         with torch.no_grad():
             want = module(torch.from_numpy(probe)).numpy()

@@ -162,7 +162,8 @@ class TorchModel(Model):
         path = folder / onnx_runtime.GRAPH
         try:
             graph = onnx_runtime.session(path.read_bytes())
-            faithful = onnx_runtime.matches(graph, self.module_, self.lookback, self.n_features_)
+            # one window tells another net's graph apart; batch sizes were checked when it was saved
+            faithful = onnx_runtime.matches(graph, self.module_, self.lookback, self.n_features_, batches=(1,))
         except Exception as exc:  # noqa: BLE001 - OSError, or whatever ONNX Runtime raises on a bad graph
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WeightsError(f"{self.model_id}: cannot load {path} ({reason[:200]}); retrain the model") from None
