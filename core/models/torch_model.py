@@ -94,12 +94,11 @@ class TorchModel(Model):
 
     def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n_windows = len(x) - self.lookback + 1
-        if getattr(self, "graph_", None) is not None and 0 < n_windows <= onnx_runtime.MAX_WINDOWS:
+        if self.graph_ is not None and 0 < n_windows <= onnx_runtime.MAX_WINDOWS:
             out = np.full((len(x), 2), np.nan)
             windows = np.lib.stride_tricks.sliding_window_view(x, self.lookback, axis=0).transpose(0, 2, 1)
-            raw = onnx_runtime.run(self.graph_, np.ascontiguousarray(windows)).astype(np.float64)
-            out[self.lookback - 1:, 0] = 1.0 / (1.0 + np.exp(-raw[:, 0]))  # what `_heads` does, in NumPy
-            out[self.lookback - 1:, 1] = raw[:, 1] * self.return_std_ + self.return_mean_
+            raw = onnx_runtime.run(self.graph_, np.ascontiguousarray(windows))
+            out[self.lookback - 1:] = self._outputs(torch.from_numpy(raw)).numpy()
         else:
             out = self._per_window(self._heads, x, width=2)
         return out[:, 0], out[:, 1]
@@ -124,10 +123,9 @@ class TorchModel(Model):
         try:
             module.load_state_dict(load_file(str(path)), strict=True)
         except (OSError, SafetensorError, RuntimeError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WeightsError(
                 f"{self.model_id}: cannot load {path}: the file is missing, damaged or was saved for a different "
-                f"{self.family} net ({reason}); retrain the model"
+                f"{self.family} net ({_first_line(exc)}); retrain the model"
             ) from None
         self.module_ = module.eval()
         self.return_mean_ = float(state["return_mean"])
@@ -165,8 +163,7 @@ class TorchModel(Model):
             # one window tells another net's graph apart; batch sizes were checked when it was saved
             faithful = onnx_runtime.matches(graph, self.module_, self.lookback, self.n_features_, batches=(1,))
         except Exception as exc:  # noqa: BLE001 - OSError, or whatever ONNX Runtime raises on a bad graph
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise WeightsError(f"{self.model_id}: cannot load {path} ({reason[:200]}); retrain the model") from None
+            raise WeightsError(f"{self.model_id}: cannot load {path} ({_first_line(exc)[:200]}); retrain the model") from None
         if not faithful:
             raise WeightsError(f"{self.model_id}: {path} does not compute what the weights do (altered?); retrain the model")
         return graph
@@ -175,8 +172,12 @@ class TorchModel(Model):
         return np.column_stack([y[:, 0], (y[:, 1] - self.return_mean_) / self.return_std_]).astype(np.float32)
 
     def _heads(self, windows: torch.Tensor) -> torch.Tensor:
-        """Net output -> [P(up), expected return in the target's own units], in float64."""
-        out = self.module_(windows).double()
+        """Windows -> [P(up), expected return in the target's own units], in float64."""
+        return self._outputs(self.module_(windows))
+
+    def _outputs(self, raw: torch.Tensor) -> torch.Tensor:
+        """Raw net output (from the module or its ONNX graph) -> [P(up), expected return], in float64."""
+        out = raw.double()
         return torch.stack([torch.sigmoid(out[:, 0]), out[:, 1] * self.return_std_ + self.return_mean_], dim=1)
 
     def _per_window(self, fn: Callable[[torch.Tensor], torch.Tensor], x: np.ndarray, width: int) -> np.ndarray:
@@ -199,3 +200,9 @@ class TorchModel(Model):
             ]
         out[self.lookback - 1:] = torch.cat(parts).numpy()
         return out
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an exception's message (library errors can run to pages), or its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
