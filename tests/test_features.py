@@ -186,6 +186,18 @@ def test_known_values_on_a_hand_series() -> None:
         np.testing.assert_allclose(frame[name].iloc[rows], series.iloc[rows], rtol=1e-9, err_msg=name)
 
 
+def test_cycle_sine_is_ta_libs_own(btc: pd.DataFrame) -> None:
+    """ht_sine comes from HT_DCPHASE's phase (core.features.indicators): it must be TA-Lib's HT_SINE to the bit."""
+    import talib
+
+    candles = btc.iloc[:3_000]
+    frame = build_features(candles, drop_warmup=False)
+    sine, lead = talib.HT_SINE(candles["close"].to_numpy(dtype=np.float64))
+    np.testing.assert_array_equal(frame["ht_sine"].to_numpy(), sine)
+    np.testing.assert_array_equal(frame["ht_sine_lead"].to_numpy(), lead)
+    np.testing.assert_array_equal(frame["ht_dcphase"].to_numpy(), talib.HT_DCPHASE(candles["close"].to_numpy()))
+
+
 def test_time_features_for_known_timestamps() -> None:
     frame = build_features(_synthetic(start="2024-01-01 00:00"), drop_warmup=False)
     monday = frame.loc[pd.Timestamp("2024-01-01 00:00", tz="UTC")]

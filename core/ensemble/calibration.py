@@ -47,8 +47,8 @@ class Calibrator:
 
     def transform(self, p: np.ndarray) -> np.ndarray:
         p = np.asarray(p, dtype=np.float64)
-        if self.method == "platt":
-            out = self.model_.predict_proba(logit(p)[:, None])[:, 1]
+        if self.method == "platt":  # predict_proba's own maths, without its input checks (0.5 ms a live signal)
+            out = 1 / (1 + np.exp(-(self.model_.coef_[0, 0] * logit(p) + self.model_.intercept_[0])))
         elif self.method == "isotonic":
             out = self.model_.predict(p)
         elif self.method == "temperature":

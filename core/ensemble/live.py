@@ -24,6 +24,7 @@ from core.ensemble.calibration import Calibrator, expected_calibration_error, re
 from core.ensemble.combiners import Combiner, EnsembleError
 from core.ensemble.model import member_predictions
 from core.ensemble.signal import Signal, SignalSettings, make_signal
+from core.data.validate import COLUMNS as CANDLE_COLUMNS
 from core.errors import LydianError
 from core.features import build_features
 from core.models import registry
@@ -52,8 +53,10 @@ class FittedEnsemble:
 def recent_features(candles: pd.DataFrame) -> pd.DataFrame:
     """Features of the last `LIVE_BARS` candles, computed once per distinct set of candles."""
     tail = candles.iloc[-LIVE_BARS:]
-    stamp = (len(tail), str(tail.index[0]), str(tail.index[-1]), hashlib.sha256(
-        np.ascontiguousarray(tail[["open", "high", "low", "close", "volume"]].to_numpy()).tobytes()).hexdigest())
+    digest = hashlib.sha256()
+    for column in CANDLE_COLUMNS:  # column by column: selecting the five as a frame copied them (0.3 ms)
+        digest.update(np.ascontiguousarray(tail[column].to_numpy(dtype=np.float64)))
+    stamp = (len(tail), str(tail.index[0]), str(tail.index[-1]), digest.hexdigest())
     with _lock:
         if stamp not in _features:
             if len(_features) >= 64:

@@ -76,8 +76,8 @@ def member_predictions(models: dict[str, Model], features: pd.DataFrame) -> tupl
             for group, future in zip(groups[1:], pending):
                 done |= dict(zip(group, future.result()))
         outputs = [done[name] for name in names]
-    p_up = pd.DataFrame({n: o[0] for n, o in zip(names, outputs)}, index=features.index)
-    returns = pd.DataFrame({n: o[1] for n, o in zip(names, outputs)}, index=features.index)
+    p_up = pd.DataFrame(np.column_stack([o[0] for o in outputs]), index=features.index, columns=names)
+    returns = pd.DataFrame(np.column_stack([o[1] for o in outputs]), index=features.index, columns=names)
     return p_up, returns
 
 

@@ -89,7 +89,8 @@ def time_horizon(horizon: int, timeframe: str) -> str:
 
 def atr(candles: pd.DataFrame, period: int = ATR_PERIOD) -> float:
     """Average true range of the last ``period`` bars (a simple mean of the true ranges)."""
-    high, low, close = (candles[c].to_numpy(dtype=np.float64) for c in ("high", "low", "close"))
+    recent = candles.iloc[-(period + 1):]  # the bar before the window only lends its close
+    high, low, close = (recent[c].to_numpy(dtype=np.float64) for c in ("high", "low", "close"))
     previous = np.concatenate([[close[0]], close[:-1]])
     true_range = np.maximum(high - low, np.maximum(np.abs(high - previous), np.abs(low - previous)))
     return float(np.mean(true_range[-period:]))

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas._libs.window import aggregations as _kernels
 
 from core.data.validate import COLUMNS as CANDLE_COLUMNS
 from core.errors import DataError
@@ -75,11 +76,20 @@ class Bars:
 
         pandas' rolling kernels are used for their compensated sums: a window of identical
         values (a run of zero volume) gives exactly 0 spread, which cumulative-sum tricks do not.
+        They are called directly, with the bounds ``Series.rolling(window)`` would pass them and
+        the same numbers out: the Series and Rolling wrappers cost 90 us a call, five times the
+        sum itself on a live window of 1,000 bars (pandas is pinned, so the private module is too).
         """
         key = (name, window, stat)
         if key not in self._rolling:
-            values = pd.Series(self.series(name, make), copy=False).rolling(window, min_periods=window)
-            self._rolling[key] = getattr(values, stat)().to_numpy()
+            values = self.series(name, make)
+            end = np.arange(1, len(values) + 1, dtype=np.int64)
+            start = np.maximum(end - window, 0)
+            if stat == "std":  # Welford's variance, negatives from rounding clipped to 0 as pandas does
+                out = np.sqrt(np.maximum(_kernels.roll_var(values, start, end, window, 1), 0.0))
+            else:
+                out = getattr(_kernels, f"roll_{stat}")(values, start, end, window)
+            self._rolling[key] = out
         return self._rolling[key]
 
 

@@ -207,9 +207,24 @@ def _scale(values: np.ndarray, how: str, close: np.ndarray) -> np.ndarray:
     return values
 
 
+def _dominant_cycle_phase(bars: Bars) -> np.ndarray:
+    return bars.series("ht_dcphase", lambda b: talib.HT_DCPHASE(b.close))
+
+
+# TA-Lib works out the dominant-cycle phase afresh inside HT_SINE (half a millisecond per 1,000
+# bars, a tenth of a live forecast's features); its outputs are exactly sin(phase) and
+# sin(phase + 45 degrees) of HT_DCPHASE's phase, so they are taken from it (tests/test_features.py).
+_FROM_PHASE: dict[str, Callable[[np.ndarray], tuple[np.ndarray, ...]]] = {
+    "HT_DCPHASE": lambda phase: (phase.copy(),),
+    "HT_SINE": lambda phase: (np.sin(np.deg2rad(phase)), np.sin(np.deg2rad(phase + 45.0))),
+}
+
+
 def _run(spec: TA, inputs: tuple[str, ...], bars: Bars) -> list[np.ndarray]:
-    args = [bars.series(name, _DERIVED.get(name)) for name in inputs]
-    raw = getattr(talib, spec.func)(*args, **spec.params)
+    if spec.func in _FROM_PHASE:
+        raw = _FROM_PHASE[spec.func](_dominant_cycle_phase(bars))
+    else:
+        raw = getattr(talib, spec.func)(*[bars.series(name, _DERIVED.get(name)) for name in inputs], **spec.params)
     raw = raw if isinstance(raw, tuple) else (raw,)
     return [_scale(out, kept[1], bars.close) for out, kept in zip(raw, spec.outputs, strict=True) if kept]
 
