@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 import charts
-import figures_signal
+from chart_frame import chart
 import forecast
 import loaders
 import sidebar
@@ -107,10 +107,10 @@ if signal:
 
 patterns = forecast.recent_patterns(frame, selection.symbol, selection.timeframe, str(frame.index[-1]),
                                     selection.bars)
-st.plotly_chart(figures_signal.signal_chart(shown, signal, patterns, f"{selection.symbol} · {selection.timeframe}"),
-                key="candles", width="stretch")
+title = f"{selection.symbol} · {selection.timeframe}"
+chart(forecast.signal_figure(shown, title, str(shown.index[-1]), len(shown), signal, patterns), "candles")
 if signal:
     st.subheader("Each model's P(up)")
-    st.plotly_chart(figures_signal.member_bars(signal), key="members", width="stretch")
+    chart(forecast.member_figure(signal), "members")
     st.caption(f"{signal['method']} ensemble, {signal['calibration']} calibration. Probabilities above 0.5 lean up. "
                "Weights come from each model's out-of-sample log-loss skill; see the Compare page for the full record.")

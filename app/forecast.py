@@ -76,6 +76,25 @@ def recent_patterns(_candles: pd.DataFrame, symbol: str, timeframe: str, last_ca
     return [e.to_dict() for e in events if e.confirmed and e.start >= shown.index[0]]
 
 
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def signal_figure(_shown: pd.DataFrame, title: str, last_candle: str, bars: int, signal: dict[str, Any] | None,
+                  patterns: list[dict]) -> str:
+    """The candles with the signal's levels and the patterns, as chart JSON: building it costs 50-100 ms."""
+    import figures_signal
+    from chart_frame import figure_json
+
+    return figure_json(figures_signal.signal_chart(_shown, signal, patterns, title))
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def member_figure(signal: dict[str, Any]) -> str:
+    """Each member's P(up) as chart JSON."""
+    import figures_signal
+    from chart_frame import figure_json
+
+    return figure_json(figures_signal.member_bars(signal))
+
+
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Fitting the ensemble…")
 def ensemble_view(_candles: pd.DataFrame, key: Key, versions: tuple, last_candle: str, method: str, calibration: str,
                   user_weights: tuple[tuple[str, float], ...]) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 Two boosters are trained for BTC/USDT 1h first (the Forecast page then shows a real signal). Measured,
 in the page itself, from navigation start: the title, the signal card (every field drawn) and both
-Plotly charts. With warm caches (the server already holds candles, models and the signal) in a
-returning browser, a persistent profile like a user's own, whose HTTP cache and V8 code cache hold
-Streamlit's and Plotly's scripts; also in brand-new profiles (Playwright's default, incognito-like
-contexts: they re-parse about 10 MB of scripts) and the time from choosing another symbol to its page
-being drawn. Medians of five loads. Prints one JSON object on its last line.
+Plotly charts (the Forecast page draws them in chart frames, see app/chart_frame.py). With warm
+caches (the server already holds candles, models, the signal and the figures) in a returning
+browser, a persistent profile like a user's own, whose HTTP cache and V8 code cache hold Streamlit's
+and Plotly's scripts; also in brand-new profiles (Playwright's default, incognito-like contexts:
+they parse every script afresh) and the time from choosing another symbol to its page being drawn.
+Medians of five loads. Prints one JSON object on its last line.
 """
 
 from __future__ import annotations
@@ -50,11 +51,17 @@ VIEWPORT = {"width": 1400, "height": 1000}
 MILESTONES = """
 window.__drawn = {};
 const mark = (name) => { if (!(name in window.__drawn)) window.__drawn[name] = performance.now() / 1000; };
-new MutationObserver(() => {
+// A chart counts once its SVG exists, on the page (st.plotly_chart) or in a component frame (the
+// Forecast page's charts), which the page may read: the frames come from the same origin.
+const plots = (doc) => doc ? [...doc.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length : 0;
+const look = () => {
   if (document.querySelector('h1')) mark('title');
   if ([...document.querySelectorAll("[data-testid='stMetric']")].some(e => e.textContent.includes('Model agreement'))) mark('card');
-  if (document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2) mark('charts');
-}).observe(document, {subtree: true, childList: true});
+  const frames = [...document.querySelectorAll('iframe')].map(f => plots(f.contentDocument));
+  if (plots(document) + frames.reduce((a, b) => a + b, 0) >= 2) mark('charts');
+};
+new MutationObserver(look).observe(document, {subtree: true, childList: true});
+setInterval(look, 10);  // mutations inside frames do not reach the page's observer
 """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -16,3 +17,8 @@ def open_page(page: str, timeout: float = 180) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+def frame_figures(at: AppTest) -> list[dict]:
+    """The Plotly figures a page drew in chart frames (app/chart_frame.py), as dicts, in page order."""
+    return [json.loads(json.loads(e.proto.json_args)["figure"]) for e in at.get("component_instance")]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import frame_figures
+
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 
 
@@ -22,7 +24,9 @@ def test_home_shows_the_default_market(app: AppTest) -> None:
     assert app.title[0].value == "Forecast"
     assert app.sidebar.selectbox(key="symbol").value == "BTC/USDT"
     assert app.sidebar.selectbox(key="timeframe").value == "1h"
-    assert app.get("plotly_chart"), "the candlestick chart is missing"
+    figures = frame_figures(app)
+    assert [f["data"][0]["type"] for f in figures] == ["candlestick"], "the candlestick chart is missing"
+    assert len(figures[0]["data"][0]["x"]) == app.sidebar.slider(key="bars").value
     labels = [m.label for m in app.metric]
     assert "Last close" in labels
     assert "Models run on: " in " ".join(c.value for c in app.sidebar.caption)  # cpu here; cuda or mps elsewhere

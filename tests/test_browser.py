@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
+CHART_FRAME = "iframe[src*='lydian_chart']"  # app/chart_frame.py
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make browser installs it as root)"),
@@ -96,10 +98,12 @@ def _settle(page) -> None:
 def _shot(page, name: str) -> None:
     folder = os.environ.get("LYDIAN_SCREENSHOT_DIR")
     if folder:
-        page.wait_for_function(  # no element still loading, and every Plotly chart drawn
+        page.wait_for_function(  # no element still loading, and every Plotly chart drawn, in the page or a frame
             "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && "
             "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-            ".every(e => e.querySelector('.main-svg'))", timeout=60_000)
+            ".every(e => e.querySelector('.main-svg')) && "
+            f"[...document.querySelectorAll(\"{CHART_FRAME}\")]"
+            ".every(f => f.contentDocument && f.contentDocument.querySelector('.main-svg'))", timeout=60_000)
         page.wait_for_timeout(1_000)
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
@@ -115,11 +119,14 @@ def test_home_draws_the_signal_on_real_candles(dashboard: str, browser) -> None:
     page.goto(dashboard)
     page.wait_for_selector("h1:has-text('Forecast')", timeout=60_000)
     page.wait_for_selector("[data-testid='stMetric']:has-text('Model agreement')", timeout=120_000)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    candles = page.frame_locator(CHART_FRAME).first  # the Forecast page draws its charts in frames
+    candles.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     _settle(page)
-    title = page.locator(".js-plotly-plot .gtitle").first.text_content()
-    assert title == "BTC/USDT · 1h"
-    assert page.locator(".js-plotly-plot .trace.boxes").count() >= 1  # plotly draws candles as box traces
+    assert candles.locator(".js-plotly-plot .gtitle").first.text_content() == "BTC/USDT · 1h"
+    assert candles.locator(".js-plotly-plot .trace.boxes").count() >= 1  # plotly draws candles as box traces
+    members = page.frame_locator(CHART_FRAME).nth(1)
+    members.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    assert members.locator(".js-plotly-plot .trace.bars").count() == 1
     signal = page.locator("[data-testid='stMetric']:has-text('Signal')").first.text_content()
     assert any(action in signal for action in ("BUY", "SELL", "HOLD"))
     _no_exception(page)
@@ -179,6 +186,8 @@ def test_switching_symbol_and_timeframe_redraws_the_page(dashboard: str, browser
     page.wait_for_selector("[data-testid='stMetric']:has-text('Model agreement')", timeout=120_000)
     _pick(page, "Symbol", "ETH/USDT")
     page.get_by_text("No trained model for ETH/USDT 1h").wait_for(timeout=60_000)
+    title = page.frame_locator(CHART_FRAME).first.locator(".js-plotly-plot .gtitle")
+    title.filter(has_text="ETH/USDT · 1h").wait_for(timeout=30_000)  # the chart follows the new symbol
     _pick(page, "Timeframe", "4h")
     page.get_by_text("No trained model for ETH/USDT 4h").wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Train the three fast models (about a minute)").count() == 1

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import frame_figures
+
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 CARD = ("Signal", "Confidence", "Price target", "Stop-loss", "Take-profit", "Risk score", "Model agreement")
 
@@ -21,7 +23,11 @@ def test_first_visit_trains_shows_the_signal_and_then_its_walk_forward_record(mo
     assert all(label in labels for label in CARD), labels
     assert labels["Signal"] in ("BUY", "SELL", "HOLD")
     assert 0 <= float(labels["Risk score"].split("/")[0]) <= 100
-    assert len(at.get("plotly_chart")) == 2  # candles with the levels, and each model's P(up)
+    candles, members = frame_figures(at)  # candles with the levels, and each model's P(up)
+    assert candles["data"][0]["type"] == "candlestick" and candles["layout"]["title"]["text"] == "BTC/USDT · 1h"
+    assert {"target", "stop-loss", "take-profit"} & {t.get("name") for t in candles["data"]}
+    bars = members["data"][0]
+    assert sorted(bars["y"]) == ["catboost", "lightgbm", "xgboost"] and bars["x"] == sorted(bars["x"])  # sorted by P(up)
     assert "no walk-forward record" in at.warning[0].value  # an untested signal says so
     at.button(key="evaluate").click().run()
     assert not at.exception, at.exception
