@@ -13,7 +13,7 @@ from core.cli import main
 from core.data import load_candles
 from core.ensemble import (
     Calibrator, Combiner, EnsembleConfig, EnsembleError, EnsembleModel, SignalSettings, ensemble_signal,
-    expected_calibration_error, make_signal, reliability, time_horizon,
+    ensemble_signals, expected_calibration_error, make_signal, reliability, time_horizon,
 )
 from core.ensemble import model as ensemble_model
 from core.models.dataset import prepare
@@ -193,6 +193,21 @@ def test_live_signal_from_stored_members_and_its_evaluation(trained_market) -> N
                 overrides={"ensemble": {"members": ["lightgbm"]}})
     e = ensemble_signal(candles, key, store=store).evaluation
     assert e is not None and e["accuracy_ci_low"] < e["accuracy"] < e["accuracy_ci_high"] and e["verdict"]
+
+
+def test_a_batch_of_signals_is_the_one_by_one_signals(trained_market, monkeypatch) -> None:
+    from core.ensemble import live
+    from core.features import pool
+
+    candles, key, root = trained_market
+    markets = [(candles.iloc[: len(candles) - k], key) for k in range(3)]  # three "new candle" states
+    monkeypatch.setattr(pool, "MIN_FRAMES", 1)  # the worker processes, even for three
+    live._features.clear()
+    batch = ensemble_signals(markets, store=ModelStore(root))
+    live._features.clear()
+    single = [ensemble_signal(c, k, store=ModelStore(root)) for c, k in markets]
+    assert [s.to_dict() for s in batch] == [s.to_dict() for s in single]
+    assert len({s.candle_time for s in batch}) == 3
 
 
 def test_cli_predict_ensemble_json(trained_market, monkeypatch, capsys) -> None:

@@ -137,6 +137,32 @@ def test_live_window_features_match_full_history(btc: pd.DataFrame) -> None:
     assert ((live - full).abs() / scale).to_numpy().max() < 1e-3
 
 
+def test_last_rows_are_the_full_frames_last_rows(btc: pd.DataFrame) -> None:
+    candles = btc.iloc[:1_000]
+    full = build_features(candles)
+    pd.testing.assert_frame_equal(build_features(candles, last=30), full.iloc[-30:])
+    pd.testing.assert_frame_equal(build_features(candles, last=5_000), full)  # more than there is: all of it
+    with_warmup = build_features(candles, drop_warmup=False)
+    assert build_features(candles, drop_warmup=False, last=len(candles)).equals(with_warmup)
+    with pytest.raises(ValueError, match="positive"):
+        build_features(candles, last=0)
+
+
+def test_many_frames_in_worker_processes_match_one_by_one(btc: pd.DataFrame, monkeypatch) -> None:
+    from core.features import pool
+
+    monkeypatch.setattr(pool, "MIN_FRAMES", 1)
+    naive = btc.iloc[:900].copy()
+    naive.index = naive.index.tz_localize(None)  # a naive index is read as UTC, in a worker too
+    frames, last = [btc.iloc[:1_000], btc.iloc[500:1_400], naive], [25, 1, 700]
+    for built, frame, n in zip(pool.build_features_many(frames, last), frames, last, strict=True):
+        expected = build_features(frame, last=n)
+        pd.testing.assert_frame_equal(built, expected)
+        assert built.attrs == expected.attrs
+    with pytest.raises(DataError, match="need at least"):
+        list(pool.build_features_many([btc.iloc[:1_000], btc.iloc[:50]], [5, 5]))
+
+
 def test_too_short_frame_raises(btc: pd.DataFrame) -> None:
     warmup = build_features(btc.iloc[:500]).attrs["warmup_rows"]
     with pytest.raises(DataError, match=f"need at least {warmup + 1} bars.*got {warmup}"):

@@ -1,12 +1,13 @@
 """Ensemble: weighting, stacking, voting, bagging, BMA, calibration and the BUY/SELL/HOLD signal.
 
 `EnsembleModel` is a forecaster like any model (the walk-forward runs it as ``"ensemble"``);
-`ensemble_signal` combines the stored, trained members of a market into the latest `Signal`.
+`ensemble_signal` combines the stored, trained members of a market into the latest `Signal`;
+`ensemble_signals` does it for many markets, their features built side by side.
 """
 
 from core.ensemble.calibration import CALIBRATIONS, Calibrator, expected_calibration_error, reliability
 from core.ensemble.combiners import METHODS, Combiner, EnsembleError, bma_weights, skill_weights
-from core.ensemble.live import ensemble_signal, trained_members
+from core.ensemble.live import ensemble_signal, ensemble_signals, trained_members
 from core.ensemble.model import DEFAULT_MEMBERS, ENSEMBLE, EnsembleConfig, EnsembleModel
 from core.ensemble.signal import Signal, SignalSettings, make_signal, time_horizon
 
@@ -24,6 +25,7 @@ __all__ = [
     "SignalSettings",
     "bma_weights",
     "ensemble_signal",
+    "ensemble_signals",
     "expected_calibration_error",
     "make_signal",
     "reliability",

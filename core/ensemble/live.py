@@ -27,6 +27,7 @@ from core.ensemble.signal import Signal, SignalSettings, make_signal
 from core.data.validate import COLUMNS as CANDLE_COLUMNS
 from core.errors import LydianError
 from core.features import build_features
+from core.features.pool import build_features_many
 from core.models import registry
 from core.models.inference import loaded_model
 from core.models.store import Key, ModelStore
@@ -37,6 +38,7 @@ LIVE_BARS = 1_000  # recent candles the live features are computed from: the lat
 _lock = threading.Lock()
 _fitted: dict[tuple, "FittedEnsemble"] = {}
 _features: dict[tuple, pd.DataFrame] = {}
+FEATURE_CACHE = 256  # sets of recent features kept: a batch of 100 markets, twice over
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,27 @@ class FittedEnsemble:
     reliability_after: pd.DataFrame
 
 
-def recent_features(candles: pd.DataFrame) -> pd.DataFrame:
-    """Features of the last `LIVE_BARS` candles, computed once per distinct set of candles."""
+def _stamp(candles: pd.DataFrame, rows: int) -> tuple:
+    """What identifies the recent features of a set of candles: the last `LIVE_BARS`, and the rows asked for."""
     tail = candles.iloc[-LIVE_BARS:]
     digest = hashlib.sha256()
     for column in CANDLE_COLUMNS:  # column by column: selecting the five as a frame copied them (0.3 ms)
         digest.update(np.ascontiguousarray(tail[column].to_numpy(dtype=np.float64)))
-    stamp = (len(tail), str(tail.index[0]), str(tail.index[-1]), digest.hexdigest())
+    return len(tail), str(tail.index[0]), str(tail.index[-1]), digest.hexdigest(), rows
+
+
+def _remember(stamp: tuple, features: pd.DataFrame) -> None:
+    if len(_features) >= FEATURE_CACHE:
+        _features.pop(next(iter(_features)))
+    _features[stamp] = features
+
+
+def recent_features(candles: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """The last ``rows`` feature rows of the last `LIVE_BARS` candles, computed once per set of candles."""
+    stamp = _stamp(candles, rows)
     with _lock:
         if stamp not in _features:
-            if len(_features) >= 64:
-                _features.pop(next(iter(_features)))
-            _features[stamp] = build_features(tail)
+            _remember(stamp, build_features(candles.iloc[-LIVE_BARS:], last=rows))
         return _features[stamp]
 
 
@@ -122,21 +133,63 @@ def fitted_ensemble(models: dict[str, Any], candles: pd.DataFrame, key: Key, met
         return _fitted[cache_key]
 
 
+def _members(key: Key, members: list[str] | None, store: ModelStore) -> dict[str, Any]:
+    members = members or trained_members(key, store)
+    if not members:
+        raise LydianError(f"no trained models for {key.symbol} {key.timeframe} horizon {key.horizon}; train some first "
+                          f"(lydian train --symbol {key.symbol} --timeframe {key.timeframe} --models boosting)")
+    return {m: loaded_model(key, m, None, store) for m in members}
+
+
+def _rows(models: dict[str, Any]) -> int:
+    """Feature rows a live forecast needs: the forecast bar and the longest look-back before it."""
+    return max(m.context_rows for m in models.values()) + 1
+
+
 def ensemble_signal(
     candles: pd.DataFrame, key: Key, *, members: list[str] | None = None, method: str = "weighted",
     calibration: str = "platt", user_weights: dict[str, float] | None = None,
     settings: SignalSettings = SignalSettings(), store: ModelStore | None = None,
 ) -> Signal:
     """The BUY/SELL/HOLD signal for the bar after the last candle, with its honest context."""
+    models = _members(key, members, store or ModelStore())
+    features = recent_features(candles, _rows(models))
+    return _signal(candles, key, models, features, method, calibration, user_weights, settings)
+
+
+def ensemble_signals(
+    markets: list[tuple[pd.DataFrame, Key]], *, members: list[str] | None = None, method: str = "weighted",
+    calibration: str = "platt", user_weights: dict[str, float] | None = None,
+    settings: SignalSettings = SignalSettings(), store: ModelStore | None = None,
+) -> list[Signal]:
+    """`ensemble_signal` for many (candles, market) pairs, with the same options for each.
+
+    The recent features not yet cached are built by worker processes (`build_features_many`)
+    while this process turns the ones already built into signals.
+    """
     store = store or ModelStore()
-    members = members or trained_members(key, store)
-    if not members:
-        raise LydianError(f"no trained models for {key.symbol} {key.timeframe} horizon {key.horizon}; train some first "
-                          f"(lydian train --symbol {key.symbol} --timeframe {key.timeframe} --models boosting)")
-    models = {m: loaded_model(key, m, None, store) for m in members}
+    chosen = [_members(key, members, store) for _, key in markets]
+    stamps = [_stamp(candles, _rows(models)) for (candles, _), models in zip(markets, chosen)]
+    with _lock:
+        todo = [i for i, stamp in enumerate(stamps) if stamp not in _features]
+    built = build_features_many([markets[i][0].iloc[-LIVE_BARS:] for i in todo], [stamps[i][-1] for i in todo])
+    waiting, signals = set(todo), []
+    for i, ((candles, key), models) in enumerate(zip(markets, chosen)):
+        with _lock:
+            if i in waiting:  # built in the order asked for: the next one is this market's
+                _remember(stamps[i], next(built))
+            features = _features.get(stamps[i])
+        if features is None:  # dropped from the cache meanwhile: a batch larger than `FEATURE_CACHE`
+            features = recent_features(candles, stamps[i][-1])
+        signals.append(_signal(candles, key, models, features, method, calibration, user_weights, settings))
+    return signals
+
+
+def _signal(candles: pd.DataFrame, key: Key, models: dict[str, Any], features: pd.DataFrame, method: str,
+            calibration: str, user_weights: dict[str, float] | None, settings: SignalSettings) -> Signal:
+    members = list(models)
     fitted = fitted_ensemble(models, candles, key, method, calibration, user_weights)
-    recent = recent_features(candles)
-    p_up, returns = member_predictions(models, recent.iloc[-(max(m.context_rows for m in models.values()) + 1):])
+    p_up, returns = member_predictions(models, features)
     latest_p, latest_r = p_up.iloc[-1].to_numpy(), returns.iloc[-1].to_numpy()
     if not np.isfinite(latest_p).all():
         raise LydianError("not enough recent candles for every member's look-back window")

@@ -46,32 +46,38 @@ def warmup_rows() -> int:
     return max(block.lookback for block in _blocks())
 
 
-def build_features(candles: pd.DataFrame, *, drop_warmup: bool = True) -> pd.DataFrame:
+def build_features(candles: pd.DataFrame, *, drop_warmup: bool = True, last: int | None = None) -> pd.DataFrame:
     """Causal features of canonical candles (see core.data.validate), on the candles' index.
 
     The value at row t uses bars up to and including t only. ``df.attrs["warmup_rows"]`` holds
     the warm-up; with ``drop_warmup`` those leading rows are dropped, otherwise they stay as NaN.
-    After the warm-up valid candles give no NaN and no inf. Raises `DataError` when the frame
-    has no row past the warm-up or is not a candle frame.
+    ``last`` keeps only the last rows: every indicator still runs over all the candles, so they are
+    the full frame's last rows, but a live forecast (one row per booster, a window per net) does
+    not copy the other ~250 x 1,000 values. After the warm-up valid candles give no NaN and no
+    inf. Raises `DataError` when the frame has no row past the warm-up or is not a candle frame.
     """
     bars = Bars(candles)
     blocks = _blocks()
     warmup = warmup_rows()
     if len(bars) <= warmup:
         raise DataError(f"need at least {warmup + 1} bars to build features (warm-up {warmup}), got {len(bars)}")
+    if last is not None and last < 1:
+        raise ValueError(f"last must be a positive number of rows, got {last}")
+    start = warmup if drop_warmup else 0
+    if last is not None:
+        start = max(start, len(bars) - last)
     names = [name for block in blocks for name in block.names]
-    values = np.empty((len(names), len(bars)), dtype=np.float64)
+    values = np.empty((len(names), len(bars) - start), dtype=np.float64)
     row = 0
     for block in blocks:
         columns = block.compute(bars)
         if len(columns) != len(block.names):
             raise RuntimeError(f"block {block.names} computed {len(columns)} columns")
         for column in columns:
-            values[row] = column
-            values[row, : block.lookback] = np.nan
+            values[row] = column[start:]
+            values[row, : max(block.lookback - start, 0)] = np.nan
             row += 1
-    start = warmup if drop_warmup else 0
-    # values[:, start:].T is the (rows x columns) view pandas stores as its block: no copy
-    frame = pd.DataFrame(values[:, start:].T, index=bars.index[start:], columns=names, copy=False)
+    # values.T is the (rows x columns) view pandas stores as its block: no copy
+    frame = pd.DataFrame(values.T, index=bars.index[start:], columns=names, copy=False)
     frame.attrs["warmup_rows"] = warmup
     return frame
