@@ -169,10 +169,11 @@ def ensemble_signals(
     """
     store = store or ModelStore()
     chosen = [_members(key, members, store) for _, key in markets]
-    stamps = [_stamp(candles, _rows(models)) for (candles, _), models in zip(markets, chosen)]
+    rows = [_rows(models) for models in chosen]
+    stamps = [_stamp(candles, n) for (candles, _), n in zip(markets, rows)]
     with _lock:
         todo = [i for i, stamp in enumerate(stamps) if stamp not in _features]
-    built = build_features_many([markets[i][0].iloc[-LIVE_BARS:] for i in todo], [stamps[i][-1] for i in todo])
+    built = build_features_many([markets[i][0].iloc[-LIVE_BARS:] for i in todo], [rows[i] for i in todo])
     waiting, signals = set(todo), []
     for i, ((candles, key), models) in enumerate(zip(markets, chosen)):
         with _lock:
@@ -180,7 +181,7 @@ def ensemble_signals(
                 _remember(stamps[i], next(built))
             features = _features.get(stamps[i])
         if features is None:  # dropped from the cache meanwhile: a batch larger than `FEATURE_CACHE`
-            features = recent_features(candles, stamps[i][-1])
+            features = recent_features(candles, rows[i])
         signals.append(_signal(candles, key, models, features, method, calibration, user_weights, settings))
     return signals
 

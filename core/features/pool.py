@@ -67,10 +67,9 @@ def build_features_many(frames: list[pd.DataFrame], last: list[int]) -> Iterator
 def _in_workers(frames: list[pd.DataFrame], last: list[int]) -> Iterator[pd.DataFrame]:
     jobs = []
     for frame, n in zip(frames, last, strict=True):
-        Bars(frame)  # refuses what the engine would refuse, here, with its message
-        values = np.ascontiguousarray(frame[list(CANDLE_COLUMNS)].to_numpy(dtype=np.float64)).tobytes()
-        index = frame.index if frame.index.tz is None else frame.index.tz_convert("UTC").tz_localize(None)
-        jobs.append(_pool().submit(_build, values, index.as_unit("ns").asi8.tobytes(), n))
+        bars = Bars(frame)  # refuses what the engine would refuse, here, with its message
+        values = np.column_stack([bars.series(column) for column in CANDLE_COLUMNS]).tobytes()
+        jobs.append(_pool().submit(_build, values, bars.utc_index.as_unit("ns").asi8.tobytes(), n))
     names = list(feature_groups())
     for frame, job in zip(frames, jobs):
         values = np.frombuffer(job.result()).reshape(-1, len(names)).copy()  # writable, like a build's
