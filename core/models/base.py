@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, LydianError
+from core.models import capabilities as cap
 from core.features.scaling import RobustScaler, Scaler
 from core.models.config import _Config
 
@@ -57,6 +58,7 @@ class Model(ABC):
 
     family: ClassVar[str] = ""
     sequence: ClassVar[bool] = False  # True: sees (lookback x features) windows
+    tags: ClassVar[frozenset[str]] = frozenset({cap.STORABLE, cap.TRAINABLE})  # see core.models.capabilities
     scaler: ClassVar[type[Scaler]] = RobustScaler  # fitted on the training rows of every fit
     clip: ClassVar[float | None] = CLIP  # scaled features are clipped to +-clip (None: not clipped)
     fold_: FoldRows | None = None  # set only while a walk-forward refit runs

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, LydianError
+from core.models import capabilities as cap
 from core.models.base import Model, Progress
 from core.features.scaling import IdentityScaler, Scaler
 from core.models.config import BoosterConfig
@@ -75,7 +76,9 @@ class _BoosterPair(Model):
     """The shared half: two learners, early stopping, seed, the predict pair and persistence."""
 
     family: ClassVar[str] = "boosting"
+    library: ClassVar[str] = ""  # the importable library that trains and reads the learners
     sequence: ClassVar[bool] = False
+    tags: ClassVar[frozenset[str]] = Model.tags | {cap.TREE, cap.KERNEL}
     scaler: ClassVar[type[Scaler]] = IdentityScaler  # trees split on ranks: scaling would only cost time
     clip: ClassVar[float | None] = None
     suffix: ClassVar[str] = ""  # native file format, also the file extension
@@ -186,6 +189,7 @@ def _one_thread(booster: Any) -> Any:
 class XGBoostModel(_BoosterPair):
     """Depth-wise histogram trees (``tree_method="hist"``)."""
 
+    library = "xgboost"
     suffix = "ubj"
 
     def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,
@@ -218,6 +222,7 @@ class XGBoostModel(_BoosterPair):
 class LightGBMModel(_BoosterPair):
     """Leaf-wise trees; ``deterministic`` + forced column-wise histograms make a seed reproducible."""
 
+    library = "lightgbm"
     suffix = "txt"
 
     def _params(self, seed: int, n_features: int) -> dict[str, Any]:
@@ -303,6 +308,7 @@ class LightGBMModel(_BoosterPair):
 class CatBoostModel(_BoosterPair):
     """Symmetric (oblivious) trees; ``use_best_model`` drops the trees after the best iteration."""
 
+    library = "catboost"
     suffix = "cbm"
 
     def _train(self, classifier: bool, x: np.ndarray, y: np.ndarray, x_valid: np.ndarray,

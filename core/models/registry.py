@@ -1,22 +1,30 @@
-"""Model ids -> how to build them. The single list every entry point (CLI, UI, API, tests) reads.
+"""Forecaster ids -> how to build them, what they can do, what they need. The one list every face reads.
 
 Adding a model is one file (an ``nn.Module`` in ``core/models/nets/`` or a booster class) plus one
-entry in that package's table; the shared contract tests are parametrised over `model_ids`, so
-the new model is tested the moment it is registered.
+entry in that package's table; families that live above ``core.models`` (the ensemble, and the
+families still to come) call `register` from their own package, and `core.forecasters` imports
+them all. The shared contract tests are parametrised over `forecaster_ids`, so a new forecaster
+is tested the moment it is registered. Capabilities are tags (`core.models.capabilities`):
+callers ask ``TREE in spec(id).tags`` rather than checking a class.
+
+A family whose library is not installed stays listed, marked unavailable with the command that
+adds it (`ModelSpec.available`, `ModelSpec.install`), instead of failing at import.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from core.errors import LydianError
+from core.models import capabilities as cap
 from core.models.base import Model
 from core.models.config import BoosterConfig, NetConfig, _Config
 
-FAMILIES = ("lstm", "gru", "transformer", "cnn", "boosting")
+FAMILIES = ("lstm", "gru", "transformer", "cnn", "boosting")  # single-model families, in listing order
 
 
 class UnknownModelError(LydianError, KeyError):
@@ -34,9 +42,38 @@ class ModelSpec:
     family: str
     description: str
     defaults: _Config
-    build: Callable[[str, _Config], Model]
+    build: Callable[[str, Any], Any]
     sequence: bool
     module: type | None = None  # the nn.Module class of a net, to count parameters before training
+    tags: frozenset[str] = frozenset()  # capabilities, see core.models.capabilities
+    requires: tuple[str, ...] = ()  # importable modules the family needs
+    extra: str = ""  # the pip extra that installs them: pip install -e '.[<extra>]'
+
+    @property
+    def available(self) -> bool:
+        """Whether every library the family needs can be imported (checked without importing it)."""
+        return all(_installed(name) for name in self.requires)
+
+    @property
+    def install(self) -> str:
+        """The one command that makes an unavailable family usable."""
+        return f"pip install -e '.[{self.extra}]'" if self.extra else ""
+
+
+@lru_cache(maxsize=64)
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+_extra: dict[str, ModelSpec] = {}  # forecasters registered from higher layers (`register`)
+
+
+def register(entry: ModelSpec) -> None:
+    """Add a forecaster from a package above core.models (the ensemble, later families); idempotent."""
+    bad = sorted(entry.tags - cap.ALL)
+    if bad:
+        raise ValueError(f"{entry.model_id}: unknown capability tag(s) {', '.join(bad)}")
+    _extra[entry.model_id] = entry
 
 
 def _net_specs() -> dict[str, ModelSpec]:
@@ -50,6 +87,7 @@ def _net_specs() -> dict[str, ModelSpec]:
         model_id: ModelSpec(
             model_id, net.family, net.description, NetConfig().with_overrides(net.defaults),
             builder(net.module, net.family), sequence=True, module=net.module,
+            tags=TorchModel.tags | ({cap.ATTENTION} if net.attention else set()), requires=("torch",), extra="nets",
         )
         for model_id, net in NETS.items()
     }
@@ -60,33 +98,52 @@ def _booster_specs() -> dict[str, ModelSpec]:
 
     return {
         model_id: ModelSpec(
-            model_id, "boosting", description, BoosterConfig().with_overrides(overrides), cls, sequence=False
+            model_id, "boosting", description, BoosterConfig().with_overrides(overrides), cls, sequence=False,
+            tags=cls.tags, requires=(cls.library,), extra="boosting",
         )
         for model_id, (cls, overrides, description) in BOOSTERS.items()
     }
 
 
+
+
+
 @lru_cache(maxsize=1)
-def registry() -> dict[str, ModelSpec]:
-    """Every model, grouped by family in `FAMILIES` order, each family in its table's order."""
+def _single() -> dict[str, ModelSpec]:
+    """The single models, grouped by family in `FAMILIES` order, each family in its table's order."""
     specs = {**_net_specs(), **_booster_specs()}
     return dict(sorted(specs.items(), key=lambda item: FAMILIES.index(item[1].family)))  # stable: table order
 
 
+def registry() -> dict[str, ModelSpec]:
+    """Every registered forecaster: the single models first, then what higher layers registered."""
+    return _single() | _extra
+
+
 def model_ids() -> list[str]:
-    return list(registry())
+    """The single trainable models (what 'all' means for training and evaluation)."""
+    return list(_single())
+
+
+def forecaster_ids(*, having: str | None = None, lacking: str | None = None) -> list[str]:
+    """Every registered forecaster, optionally only those with (or without) one capability tag."""
+    return [m for m, s in registry().items() if (having is None or having in s.tags)
+            and (lacking is None or lacking not in s.tags)]
 
 
 def spec(model_id: str) -> ModelSpec:
     try:
         return registry()[model_id]
     except KeyError:
-        raise UnknownModelError(f"unknown model {model_id!r}; known: {', '.join(model_ids())}") from None
+        raise UnknownModelError(f"unknown model {model_id!r}; known: {', '.join(registry())}") from None
 
 
-def create(model_id: str, **overrides: Any) -> Model:
-    """A fresh, unfitted model with its registered defaults and ``overrides`` applied."""
+def create(model_id: str, **overrides: Any) -> Any:
+    """A fresh, unfitted forecaster with its registered defaults and ``overrides`` applied."""
     entry = spec(model_id)
+    if not entry.available:
+        raise UnknownModelError(f"{model_id} needs {', '.join(entry.requires)}, which is not installed; "
+                                f"add it with: {entry.install}")
     return entry.build(model_id, entry.defaults.with_overrides(overrides))
 
 

@@ -24,6 +24,7 @@ from torch import nn
 
 from core.errors import DataError, LydianError
 from core.models import onnx_runtime
+from core.models import capabilities as cap
 from core.models.base import Model, NotFittedError, Progress, json_ready
 from core.models.config import NetConfig
 from core.models.device import configure_threads, pick_device
@@ -64,11 +65,14 @@ class TorchModel(Model):
     """Any contract-following ``nn.Module`` class behind the `Model` interface."""
 
     sequence = True
+    tags = Model.tags | {cap.SEQUENCE, cap.GRADIENT, cap.ONNX}
 
     def __init__(self, model_id: str, config: NetConfig, module_cls: type[nn.Module], family: str) -> None:
         super().__init__(model_id, config)
         self.module_cls = module_cls
         self.family = family
+        if hasattr(module_cls, "attention_weights"):
+            self.tags = type(self).tags | {cap.ATTENTION}
 
     # ---- Model hooks
     def _fit(
