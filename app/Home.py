@@ -1,116 +1,26 @@
-"""Home / Forecast page, and the app's entry point (`streamlit run app/Home.py`).
+"""The dashboard's entry point (`streamlit run app/Home.py`): the router and the set-up every page shares.
 
-The ensemble signal of the trained models for the chosen market, beside its honest walk-forward
-record; the candles with the target, stop-loss, take-profit and confirmed chart patterns drawn on
-them; every member's P(up). On a fresh clone the three boosters are trained on the default
-market's recent bars on first visit, with a progress bar. Other pages live in ``app/pages/``.
+`st.navigation` picks the page from the URL (the Forecast page at the root, the others at
+``/Data``, ``/Models``...). Before the page runs, this file sets the page config, draws the sidebar
+market (here, so its widgets keep their values on every page) and the page's title, and stops a
+page that needs candles with one message when there are none. The pages in ``app/views/`` draw
+only their own content and read the market with ``sidebar.market()``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-import charts
-from chart_frame import chart
-import forecast
-import loaders
 import sidebar
-from progress_bars import ProgressBars
-from core.errors import LydianError
-from core.models.store import Key
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Forecast")
-if selection is None:
-    st.info("No candles to show yet: put parquet files in data/ (see data/SOURCES.md) or upload one on the Data page.")
+PAGES = ("Forecast", "Data", "Models", "Compare", "Patterns", "Train", "Explain", "Ensemble")  # app/views/<name>.py
+WITHOUT_CANDLES = {"Data"}  # pages that work before any candles exist (the Data page imports them)
+
+st.set_page_config(page_title="Lydian", page_icon="📈", layout="wide")
+page = st.navigation([st.Page(f"views/{name}.py", default=name == PAGES[0]) for name in PAGES])
+market = sidebar.draw()
+st.title(page.title)
+if market is None and page.title not in WITHOUT_CANDLES:
+    st.info("No candles yet: put parquet files in data/ (see data/SOURCES.md).")
     st.stop()
-
-try:
-    frame = loaders.candles(selection.symbol, selection.timeframe)
-except LydianError as exc:
-    st.error(str(exc))
-    st.stop()
-
-shown = frame.tail(selection.bars)
-last, first = shown["close"].iloc[-1], shown["close"].iloc[0]
-market = st.columns(4)
-market[0].metric("Last close", charts.price_text(last), f"{last / first - 1:+.2%} over {len(shown)} bars")
-market[1].metric("High (window)", charts.price_text(shown["high"].max()))
-market[2].metric("Low (window)", charts.price_text(shown["low"].min()))
-market[3].metric("Last candle (UTC)", f"{shown.index[-1]:%d %b %Y %H:%M}")
-
-controls = st.columns([1, 1, 1, 2])
-horizon = controls[0].selectbox("Horizon (bars)", [1, 4, 24], key="horizon")
-method = controls[1].selectbox("Ensemble", ["weighted", "stacking", "soft_vote", "hard_vote", "bagging", "bma"],
-                               key="ensemble_method")
-calibration = controls[2].selectbox("Calibration", ["platt", "isotonic", "temperature", "none"], key="calibration")
-min_confidence = controls[3].slider("HOLD below confidence", 0.0, 0.5, 0.1, 0.02, key="min_confidence")
-key = Key(selection.symbol, selection.timeframe, int(horizon))
-
-
-versions = forecast.member_versions(key)
-first_visit = (selection.symbol, selection.timeframe, horizon) == ("BTC/USDT", "1h", 1) and forecast.first_visit_training()
-if not versions and (first_visit and not st.session_state.get("first_training_done")
-                     or st.button("Train the three fast models (about a minute)", key="train_fast")):
-    bars = ProgressBars(len(forecast.FAST_MODELS), "Training XGBoost, LightGBM and CatBoost on the recent bars")
-    try:
-        forecast.train_fast(frame, key, bars)
-    except LydianError as exc:
-        st.error(str(exc))
-        st.stop()
-    st.session_state["first_training_done"] = True
-    bars.done("Trained the three fast models")
-    versions = forecast.member_versions(key)
-
-signal = None
-if versions:
-    try:
-        signal = forecast.signal(frame, key, versions, str(frame.index[-1]), method, calibration, min_confidence)
-    except LydianError as exc:
-        st.error(f"No signal for this market: {exc}")
-else:
-    st.info(f"No trained model for {selection.symbol} {selection.timeframe} at horizon {horizon} yet: press the "
-            "button above, use the Train page, or run `lydian train` (see the README).")
-
-if signal:
-    st.subheader(f"{signal['action']} · next {signal['time_horizon']} after the candle of {signal['candle_time'][:16]}")
-    card = st.columns(7)
-    card[0].metric("Signal", signal["action"], f"P(up) {signal['probability']:.3f}", delta_color="off")
-    card[1].metric("Confidence", f"{signal['confidence']:.2f}")
-    card[2].metric("Price target", charts.price_text(signal["price_target"]), f"{signal['expected_return']:+.3%}")
-    card[3].metric("Stop-loss", charts.price_text(signal["stop_loss"]) if signal["stop_loss"] else "—")
-    card[4].metric("Take-profit", charts.price_text(signal["take_profit"]) if signal["take_profit"] else "—")
-    card[5].metric("Risk score", f"{signal['risk_score']:.0f}/100")
-    card[6].metric("Model agreement", f"{signal['model_agreement']:.0f}%")
-    evaluation = signal["evaluation"]
-    if evaluation:
-        st.markdown(
-            f"**Walk-forward record** ({evaluation['n']:,} out-of-sample forecasts, {evaluation['test_first'][:10]} to "
-            f"{evaluation['test_last'][:10]}): accuracy **{evaluation['accuracy']:.1%}** (95% CI "
-            f"{evaluation['accuracy_ci_low']:.1%}-{evaluation['accuracy_ci_high']:.1%}), edge "
-            f"**{evaluation['edge']:+.1%}** over the best baseline ({evaluation['baseline']}): *{evaluation['verdict']}*."
-        )
-        st.caption(evaluation["verdict_text"])
-    else:
-        st.warning("This ensemble has no walk-forward record on this market yet, so its accuracy is unknown: treat "
-                   "the signal as untested. Evaluate it to see its out-of-sample accuracy beside naive baselines.")
-        if st.button("Evaluate now (walk-forward on the recent bars)", key="evaluate"):
-            members = [m for m, _ in versions]
-            bars = ProgressBars(len(forecast.evaluated_models(members)), "Walking the ensemble forward")
-            try:
-                forecast.evaluate(frame, key, members, bars)
-            except LydianError as exc:
-                st.error(str(exc))
-            else:
-                st.rerun()
-
-patterns = forecast.recent_patterns(frame, selection.symbol, selection.timeframe, str(frame.index[-1]),
-                                    selection.bars)
-title = f"{selection.symbol} · {selection.timeframe}"
-chart(forecast.signal_figure(shown, title, str(shown.index[-1]), len(shown), signal, patterns), "candles")
-if signal:
-    st.subheader("Each model's P(up)")
-    chart(forecast.member_figure(signal), "members")
-    st.caption(f"{signal['method']} ensemble, {signal['calibration']} calibration. Probabilities above 0.5 lean up. "
-               "Weights come from each model's out-of-sample log-loss skill; see the Compare page for the full record.")
+page.run()

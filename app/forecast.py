@@ -13,9 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.ensemble import DEFAULT_MEMBERS
 from core.models.store import Key, ModelStore
 
-FAST_MODELS = ("xgboost", "lightgbm", "catboost")
+FAST_MODELS = DEFAULT_MEMBERS  # trained on first visit and by the page's button: the boosters, trained in seconds
+HORIZONS = (1, 4, 24)  # bars ahead offered on the Forecast and Ensemble pages (core names no forecast horizons)
 FIRST_VISIT_BARS = 17_520  # two years of hourly bars: enough to train the boosters in well under a minute
 EVALUATION_BARS = 4_000
 

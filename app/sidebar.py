@@ -1,7 +1,7 @@
-"""What every page shares: page config and the sidebar (symbol, timeframe, bar count).
+"""The sidebar market every page shares, drawn once per run by the router (app/Home.py).
 
-Streamlit forgets a widget's value when the page that drew it is left; re-assigning the keys at
-the top of each page carries the user's choice from page to page.
+Its widgets (symbol, timeframe, bar count) are drawn by the router on every run, before
+the page, so they keep their values from page to page; a page reads the choice with `market()`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import loaders
 from core.data import TIMEFRAMES
 
 DEFAULT_SYMBOL, DEFAULT_TIMEFRAME = "BTC/USDT", "1h"
-_SHARED_KEYS = ("symbol", "timeframe", "bars")
+_MARKET = "market"  # session-state key of this run's Selection
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,18 @@ def device() -> str:
     return str(pick_device(None))
 
 
-def page_config() -> None:
-    st.set_page_config(page_title="Lydian", page_icon="📈", layout="wide")
+def draw() -> Selection | None:
+    """Draw the sidebar and keep what the user picked for the page (None when no data exists at all)."""
+    st.session_state[_MARKET] = chosen = _draw()
+    return chosen
 
 
-def selection() -> Selection | None:
-    """Draw the sidebar and return what the user picked (None when no data exists at all)."""
-    for key in _SHARED_KEYS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+def market() -> Selection | None:
+    """The market chosen in the sidebar on this run (None when no data exists; the router stops such pages)."""
+    return st.session_state.get(_MARKET)
+
+
+def _draw() -> Selection | None:
     table = loaders.catalog()
     bundled = table[table["source"] == "bundled"]
     st.sidebar.header("Market")

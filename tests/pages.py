@@ -11,7 +11,7 @@ HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 
 
 def open_page(page: str, timeout: float = 180) -> AppTest:
-    """Run Home, switch to ``page`` (e.g. "pages/7_Ensemble.py") and fail on any exception it shows."""
+    """Run Home, switch to ``page`` (e.g. "views/Ensemble.py") and fail on any exception it shows."""
     at = AppTest.from_file(HOME, default_timeout=timeout)
     at.run()
     at.switch_page(page).run()

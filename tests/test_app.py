@@ -41,7 +41,7 @@ def test_changing_symbol_and_timeframe_redraws(app: AppTest) -> None:
 
 
 def test_data_page_shows_quality_report(app: AppTest) -> None:
-    app.switch_page("pages/1_Data.py").run()
+    app.switch_page("views/Data.py").run()
     assert not app.exception, app.exception
     assert app.title[0].value == "Data"
     labels = {m.label: m.value for m in app.metric}
@@ -51,7 +51,7 @@ def test_data_page_shows_quality_report(app: AppTest) -> None:
 
 
 def test_data_page_upload_empty_state(app: AppTest) -> None:
-    app.switch_page("pages/1_Data.py").run()
+    app.switch_page("views/Data.py").run()
     app.radio(key="data_source").set_value("Upload a file").run()
     assert not app.exception
     assert "Drop a candle file here" in app.info[0].value
@@ -59,7 +59,7 @@ def test_data_page_upload_empty_state(app: AppTest) -> None:
 
 def test_sidebar_choice_follows_the_user_to_another_page(app: AppTest) -> None:
     app.sidebar.selectbox(key="symbol").set_value("SOL/USDT").run()
-    app.switch_page("pages/1_Data.py").run()
+    app.switch_page("views/Data.py").run()
     assert not app.exception
     assert app.sidebar.selectbox(key="symbol").value == "SOL/USDT"
     assert app.subheader[0].value == "SOL/USDT · 1h"

@@ -43,9 +43,9 @@ def _train(at: AppTest, models: list[str], bars: int, epochs: int = 10) -> AppTe
 @pytest.mark.parametrize(
     ("page", "title", "empty_text"),
     [
-        ("pages/2_Models.py", "Models", "No trained model for BTC/USDT 1h yet"),
-        ("pages/3_Compare.py", "Compare", "No walk-forward for BTC/USDT 1h yet"),
-        ("pages/5_Train.py", "Train", "No trained model for BTC/USDT 1h horizon 1 yet"),
+        ("views/Models.py", "Models", "No trained model for BTC/USDT 1h yet"),
+        ("views/Compare.py", "Compare", "No walk-forward for BTC/USDT 1h yet"),
+        ("views/Train.py", "Train", "No trained model for BTC/USDT 1h horizon 1 yet"),
     ],
 )
 def test_pages_show_their_empty_state_from_a_fresh_start(page: str, title: str, empty_text: str) -> None:
@@ -56,7 +56,7 @@ def test_pages_show_their_empty_state_from_a_fresh_start(page: str, title: str, 
 
 
 def test_compare_runs_a_walk_forward_beside_the_baselines() -> None:
-    at = _page("pages/3_Compare.py")
+    at = _page("views/Compare.py")
     assert at.multiselect(key="compare_models").value == ["lightgbm", "xgboost"]  # the quick default
     at.multiselect(key="compare_models").set_value(["lightgbm"])
     at.number_input(key="compare_bars").set_value(1500)
@@ -82,7 +82,7 @@ def test_compare_runs_a_walk_forward_beside_the_baselines() -> None:
     board = at.selectbox(key="compare_board")
     assert len(board.options) == 1 and "lightgbm" in board.options[0]
 
-    later = _page("pages/3_Compare.py")  # a new session: the board comes from the results cache on disk
+    later = _page("views/Compare.py")  # a new session: the board comes from the results cache on disk
     assert set(_frame(later, "verdict")["model"]) == {"lightgbm"} | BASELINES
     assert len(later.get("plotly_chart")) == 1  # the forecasts behind the curves are not kept in the board
     later.button(key="compare_reload").click().run()
@@ -91,13 +91,13 @@ def test_compare_runs_a_walk_forward_beside_the_baselines() -> None:
 
 
 def test_training_on_the_train_page_creates_a_version_shown_on_the_models_page() -> None:
-    at = _train(_page("pages/5_Train.py"), ["lightgbm"], bars=2500)
+    at = _train(_page("views/Train.py"), ["lightgbm"], bars=2500)
     summary = _frame(at, "valid_accuracy")
     assert list(summary["model_id"]) == ["lightgbm"] and list(summary["version"]) == [1]
     versions = _frame(at, "promoted")
     assert list(zip(versions["model_id"], versions["version"])) == [("lightgbm", 1)]
 
-    at.switch_page("pages/2_Models.py").run()
+    at.switch_page("views/Models.py").run()
     assert not at.exception, at.exception
     assert at.multiselect(key="models_chosen").value == ["lightgbm"]
     assert "lightgbm" in [s.value for s in at.subheader]
@@ -109,7 +109,7 @@ def test_training_on_the_train_page_creates_a_version_shown_on_the_models_page()
 
 
 def test_promote_and_delete_versions_on_the_train_page() -> None:
-    at = _train(_page("pages/5_Train.py"), ["lightgbm"], bars=1500)
+    at = _train(_page("views/Train.py"), ["lightgbm"], bars=1500)
     at.button(key="train_run").click().run()  # a second version
     assert sorted(_frame(at, "promoted")["version"]) == [1, 2]
     at.selectbox(key="manage_version").set_value(1).run()
@@ -127,8 +127,8 @@ def test_promote_and_delete_versions_on_the_train_page() -> None:
 
 
 def test_models_page_shows_attention_of_an_attention_net() -> None:
-    at = _train(_page("pages/5_Train.py"), ["gru_attention"], bars=1500, epochs=1)
-    at.switch_page("pages/2_Models.py").run()
+    at = _train(_page("views/Train.py"), ["gru_attention"], bars=1500, epochs=1)
+    at.switch_page("views/Models.py").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert "Attention over the look-back window (latest bar)" in [s.value for s in at.subheader]
@@ -137,7 +137,7 @@ def test_models_page_shows_attention_of_an_attention_net() -> None:
 
 
 def test_patterns_page_draws_the_chart_and_the_statistics_for_btc_1h() -> None:
-    at = _page("pages/4_Patterns.py")
+    at = _page("views/Patterns.py")
     assert at.title[0].value == "Patterns"
     assert at.get("plotly_chart"), "the candlestick chart is missing"
     stats = _frame(at, "hit rate")

@@ -11,7 +11,7 @@ from tests.pages import open_page
 
 
 def _page() -> AppTest:
-    return open_page("pages/7_Ensemble.py")
+    return open_page("views/Ensemble.py")
 
 
 def test_empty_state_without_members() -> None:

@@ -11,7 +11,7 @@ from tests.pages import open_page
 
 
 def _page() -> AppTest:
-    return open_page("pages/6_Explain.py")
+    return open_page("views/Explain.py")
 
 
 def test_empty_state_without_a_trained_model() -> None:

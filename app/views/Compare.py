@@ -8,20 +8,17 @@ import streamlit as st
 import bridges
 import figures_eval as figures
 import sidebar
+from core.backtest.strategy import STRATEGIES
+from core.backtest.walkforward import Settings
 from core.errors import LydianError
 from core.models import registry
 from progress_bars import ProgressBars
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Compare")
+selection = sidebar.market()
 st.caption(
     "A walk-forward refits each model on the bars before a test block, forecasts only that unseen block, then "
     "moves on: every figure below is out-of-sample, scored beside naive baselines on exactly the same bars."
 )
-if selection is None:
-    st.info("No candles to test on yet: put parquet files in data/ (see data/SOURCES.md).")
-    st.stop()
 
 specs = registry.registry()
 cols = st.columns([1, 2])
@@ -36,8 +33,9 @@ cols = st.columns(4)
 horizon = int(cols[0].number_input("Horizon (bars ahead)", 1, 168, 1, key="compare_horizon"))
 bars = int(cols[1].number_input("Most recent bars", 500, 200_000, 4000, step=500, key="compare_bars",
                                 help="The first half trains the first fit; forecasts start half-way."))
-refit = int(cols[2].number_input("Refit every (forecasts)", 24, 5000, 168, step=24, key="compare_refit"))
-fee = cols[3].number_input("Fee per side (%)", 0.0, 1.0, 0.1, step=0.05, key="compare_fee") / 100
+refit = int(cols[2].number_input("Refit every (forecasts)", 24, 5000, Settings.refit_every, step=24,
+                                 key="compare_refit"))
+fee = cols[3].number_input("Fee per side (%)", 0.0, 1.0, Settings.fee * 100, step=0.05, key="compare_fee") / 100
 
 
 def _walk(run, total: int) -> None:
@@ -125,8 +123,8 @@ if results is None:
         st.session_state["compare_rerun_context"] = context
         st.rerun()
     st.stop()
-strategy = st.radio("Strategy", ["long_short", "long_flat"], horizontal=True, key="compare_strategy",
-                    format_func=lambda s: {"long_short": "long/short", "long_flat": "long/flat"}[s])
+strategy = st.radio("Strategy", STRATEGIES, horizontal=True, key="compare_strategy",
+                    format_func=lambda s: s.replace("_", "/"))
 names = [r["model"] for r in rows if r["kind"] == "model"] + ["buy_and_hold"]
 curves = {n: results[n].equity(strategy) for n in names if n in results}
 st.plotly_chart(figures.equity_chart(curves, strategy), key="compare_equity", width="stretch")

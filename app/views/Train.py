@@ -12,12 +12,7 @@ from core.errors import LydianError
 from core.models import registry
 from progress_bars import ProgressBars
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Train")
-if selection is None:
-    st.info("No candles to train on yet: put parquet files in data/ (see data/SOURCES.md).")
-    st.stop()
+selection = sidebar.market()
 
 candles = loaders.candles(selection.symbol, selection.timeframe)
 st.caption(

@@ -10,12 +10,7 @@ import sidebar
 from core.errors import LydianError
 from core.models import registry
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Explain")
-if selection is None:
-    st.info("No candles yet: put parquet files in data/ (see data/SOURCES.md).")
-    st.stop()
+selection = sidebar.market()
 
 stored = bridges.versions(selection.symbol, selection.timeframe)
 known = registry.model_ids()

@@ -11,9 +11,7 @@ import sidebar
 from core.data import TIMEFRAMES
 from core.errors import LydianError
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Data")
+selection = sidebar.market()
 source = st.radio(
     "Source", ["Bundled", "Exchange (ccxt)", "Upload a file"], horizontal=True, key="data_source"
 )
@@ -54,8 +52,10 @@ elif source == "Exchange (ccxt)":
     st.caption("Fetches candles through ccxt and keeps them in a local cache, so a range is never fetched twice.")
     cols = st.columns(4)
     exchange = cols[0].text_input("Exchange id", "binance", key="ccxt_exchange")
-    symbol = cols[1].text_input("Symbol", selection.symbol if selection else "BTC/USDT", key="ccxt_symbol")
-    timeframe = cols[2].selectbox("Timeframe", list(TIMEFRAMES), index=5, key="ccxt_timeframe")
+    symbol = cols[1].text_input("Symbol", selection.symbol if selection else sidebar.DEFAULT_SYMBOL, key="ccxt_symbol")
+    timeframes = list(TIMEFRAMES)
+    timeframe = cols[2].selectbox("Timeframe", timeframes, index=timeframes.index(sidebar.DEFAULT_TIMEFRAME),
+                                  key="ccxt_timeframe")
     start = cols[3].date_input("From", pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=30), key="ccxt_start")
     if st.button("Fetch", key="ccxt_fetch", type="primary"):
         try:

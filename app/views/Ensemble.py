@@ -8,29 +8,26 @@ import figures_signal as figures
 import forecast
 import loaders
 import sidebar
+from core.ensemble import CALIBRATIONS, METHODS, EnsembleConfig
 from core.errors import LydianError
 from core.models.store import Key
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Ensemble")
-if selection is None:
-    st.info("No candles yet: put parquet files in data/ (see data/SOURCES.md).")
-    st.stop()
+selection = sidebar.market()
 
 cols = st.columns(3)
-horizon = cols[0].selectbox("Horizon (bars)", [1, 4, 24], key="ensemble_horizon")
-method = cols[1].selectbox("Method", ["weighted", "stacking", "soft_vote", "hard_vote", "bagging", "bma"],
-                           key="ensemble_page_method",
+horizon = cols[0].selectbox("Horizon (bars)", forecast.HORIZONS, key="ensemble_horizon")
+method = cols[1].selectbox("Method", METHODS, index=METHODS.index(EnsembleConfig.method), key="ensemble_page_method",
                            help="weighted: by out-of-sample log-loss skill; stacking: a logistic meta-learner on "
                            "held-out forecasts; votes: equal weights; bagging: skill weights averaged over bootstrap "
-                           "resamples; bma: Bayesian model averaging (concentrates on the best member)")
-calibration = cols[2].selectbox("Calibration", ["platt", "isotonic", "temperature", "none"], key="ensemble_calibration")
+                           "resamples; bma: Bayesian model averaging (concentrates on the best member); boosting: members "
+                           "re-weighted by their recent errors (Hedge)")
+calibration = cols[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(EnsembleConfig.calibration),
+                                key="ensemble_calibration")
 key = Key(selection.symbol, selection.timeframe, int(horizon))
 versions = forecast.member_versions(key)
 if not versions:
     st.info(f"No trained model for {selection.symbol} {selection.timeframe} at horizon {horizon}: the Forecast page "
-            "trains the three fast ones with one click, the Train page any of the 19.")
+            "trains the fast ones with one click, the Train page any other.")
     st.stop()
 
 user_weights: tuple = ()

@@ -11,12 +11,7 @@ import sidebar
 from core.errors import LydianError
 from core.patterns.report import HORIZONS
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Patterns")
-if selection is None:
-    st.info("No candles to look at yet: put parquet files in data/ (see data/SOURCES.md).")
-    st.stop()
+selection = sidebar.market()
 
 cols = st.columns([2, 1, 1])
 threshold = cols[0].slider(

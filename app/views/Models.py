@@ -11,12 +11,7 @@ from core.errors import LydianError
 from core.models import registry
 from core.models.nets import NETS
 
-sidebar.page_config()
-selection = sidebar.selection()
-st.title("Models")
-if selection is None:
-    st.info("No candles yet: put parquet files in data/ (see data/SOURCES.md).")
-    st.stop()
+selection = sidebar.market()
 
 stored = bridges.versions(selection.symbol, selection.timeframe)
 if stored.empty:
