@@ -164,7 +164,7 @@ def walk_forward(symbol: str, timeframe: str, model_ids: list[str], horizon: int
 
 def rerun(context: dict[str, Any], progress: Progress) -> Leaderboard:
     """A stored board again, on the very same candles and settings: instant when its backtests are cached."""
-    from core.backtest.cache import data_fingerprint
+    from core.fingerprint import data_fingerprint
     from core.backtest.leaderboard import leaderboard
     from core.errors import DataError
 

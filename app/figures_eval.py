@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts import DOWN, UP
-from core.backtest.metrics import wilson_interval
+from core.stats import wilson_interval
 
 BASELINE_COLOR, BAND_COLOR = "#9e9e9e", "rgba(158,158,158,0.25)"
 

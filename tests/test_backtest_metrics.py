@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from core.backtest.metrics import direction_scores, realised_signals, signal_scores, signals, wilson_interval
+from core.backtest.metrics import direction_scores, realised_signals, signal_scores, signals
 from core.backtest.significance import diebold_mariano, holm, mcnemar, verdict
 from core.backtest.strategy import net_returns, performance, periods_per_year, positions
+from core.stats import wilson_interval
 
 POSITION = np.array([1.0, 1.0, -1.0, -1.0, 0.0])
 HOLD = np.array([0.01, 0.02, -0.01, 0.03, 0.05])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import talib
 
-from core.backtest.metrics import wilson_interval
+from core.stats import wilson_interval
 from core.cli import main
 from core.errors import DataError
 from core.patterns import (

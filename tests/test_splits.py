@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.backtest.splits import chronological_split, fit_end, purged_kfold, walk_forward_folds
+from core.splits import chronological_split, fit_end, purged_kfold, walk_forward_folds
 from core.errors import DataError
 
 

@@ -1,51 +1,23 @@
 """On-disk results cache: a finished backtest is shown instantly next time, and never when stale.
 
-A key hashes everything a result depends on: the candles (range and a hash of every value), the
-model (id, hyper-parameters and a fingerprint of the code that builds, trains and scores it) and
-the settings. Change any of them and the key changes, so an old result can never be served for
-new inputs. Entries are JSON plus parquet, written atomically; an unreadable entry is a miss.
+A key hashes everything a result depends on (`core.fingerprint`): the candles (range and a hash of
+every value), the model (id, hyper-parameters and a fingerprint of the code that builds, trains and
+scores it) and the settings. Change any of them and the key changes, so an old result can never be
+served for new inputs. Entries are JSON plus parquet, written atomically; an unreadable entry is a miss.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from core.config import PROJECT_ROOT, cache_dir
+from core.config import cache_dir
 from core.io import write_atomically
-
-CODE_PACKAGES = ("core/features", "core/models", "core/backtest", "core/ensemble")
-
-
-def digest(payload: Any) -> str:
-    """Stable short hash of a JSON-able payload."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:24]
-
-
-def data_fingerprint(candles: pd.DataFrame) -> dict[str, Any]:
-    """Range, length and a hash of every timestamp and OHLCV value."""
-    values = np.ascontiguousarray(candles[["open", "high", "low", "close", "volume"]].to_numpy(np.float64))
-    stamps = np.ascontiguousarray(candles.index.asi8)
-    sha = hashlib.sha256(stamps.tobytes() + values.tobytes()).hexdigest()[:24]
-    first, last = (str(candles.index[0]), str(candles.index[-1])) if len(candles) else ("", "")
-    return {"rows": len(candles), "first": first, "last": last, "sha256": sha}
-
-
-@lru_cache(maxsize=8)
-def code_version(packages: tuple[str, ...] = CODE_PACKAGES) -> str:
-    """Hash of the source of every package a result depends on (fixed for the process)."""
-    sha = hashlib.sha256()
-    for package in packages:
-        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
-            sha.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + path.read_bytes())
-    return sha.hexdigest()[:16]
 
 
 class ResultsCache:

@@ -7,24 +7,13 @@ directional accuracy comes with its 95 % Wilson interval, because 54 % on 300 ba
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
+from core.stats import wilson_interval
+
 EPS = 1e-6  # probabilities are clipped to [EPS, 1 - EPS] so log loss stays finite
-Z95 = 1.959963984540054
 SIGNALS = ("BUY", "SELL", "HOLD")
-
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion: sensible near 0, 1 and for small n."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def direction_scores(p_up: np.ndarray, direction: np.ndarray) -> dict[str, float]:

@@ -9,7 +9,6 @@ dashboard asks for SHAP, LIME and attention on the same candles one after anothe
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 from core.errors import DataError, LydianError
 from core.lru import Lru
 from core.features import build_features
+from core.fingerprint import candles_digest
 from core.models.base import Model
 
 _FEATURES: Lru[pd.DataFrame] = Lru(2)  # a 60k-bar table is ~120 MB: the current frame and the one before
@@ -25,12 +25,6 @@ _FEATURES: Lru[pd.DataFrame] = Lru(2)  # a 60k-bar table is ~120 MB: the current
 
 class ExplainError(LydianError):
     """An explanation that cannot be made: no such bar, too little history, a model without the capability."""
-
-
-def candles_digest(candles: pd.DataFrame) -> str:
-    """SHA-256 of every timestamp and OHLCV value: two frames with the same digest give the same features."""
-    values = np.ascontiguousarray(candles[["open", "high", "low", "close", "volume"]].to_numpy(np.float64))
-    return hashlib.sha256(np.ascontiguousarray(candles.index.asi8).tobytes() + values.tobytes()).hexdigest()
 
 
 def resolve_at(candles: pd.DataFrame, at: str | pd.Timestamp | None) -> pd.Timestamp:

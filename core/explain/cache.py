@@ -19,9 +19,8 @@ from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
-from core.backtest.cache import code_version
 from core.config import cache_dir
-from core.explain._inputs import candles_digest
+from core.fingerprint import candles_digest, code_version
 from core.lru import Lru
 from core.io import write_atomically
 from core.models.base import Model

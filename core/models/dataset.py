@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.backtest.splits import Split, chronological_split
 from core.features import build_features, targets
+from core.splits import Split, chronological_split
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.backtest.metrics import wilson_interval
 from core.errors import DataError
 from core.patterns.events import CHART_PATTERNS, ChartPattern
+from core.stats import wilson_interval
 
 MIN_EVENTS = 30  # at n = 30 the 95 % interval around 50 % is still +-17 points wide
 STATS_COLUMNS = [
