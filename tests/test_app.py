@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages import frame_figures
 
-HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+APP = Path(__file__).resolve().parents[1] / "app"
+HOME = str(APP / "Home.py")
 
 
 @pytest.fixture
@@ -63,3 +64,18 @@ def test_sidebar_choice_follows_the_user_to_another_page(app: AppTest) -> None:
     assert not app.exception
     assert app.sidebar.selectbox(key="symbol").value == "SOL/USDT"
     assert app.subheader[0].value == "SOL/USDT · 1h"
+
+
+def test_every_page_is_routed_and_without_candles_only_data_goes_on(monkeypatch, tmp_path: Path) -> None:
+    """Each file in app/views/ is a page of the router, titled by its name; with no candles the shared set-up
+    stops every page but Data with one message (AppTest refuses to switch to a file the router did not register)."""
+    assert not (APP / "pages").exists(), "a pages/ folder beside Home.py turns st.navigation off: use app/views/"
+    monkeypatch.setenv("LYDIAN_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    for view in sorted((APP / "views").glob("*.py")):
+        at.switch_page(f"views/{view.name}").run()
+        assert not at.exception, (view.name, at.exception)
+        assert at.title[0].value == view.stem
+        stopped = any(i.value.startswith("No candles yet") for i in at.info)
+        assert stopped == (view.stem != "Data"), view.name
