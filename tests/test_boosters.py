@@ -76,7 +76,7 @@ def test_predictions_cover_the_index(model_id: str) -> None:
     assert pred.index.equals(x_test.index) and list(pred.columns) == ["p_up", "expected_return"]
     assert (pred.dtypes == np.float64).all()
     assert pred["p_up"].between(1e-6, 1 - 1e-6).all() and np.isfinite(pred["expected_return"]).all()
-    assert model.n_parameters() > 0 and model.booster_for_shap() is model.learners_["classifier"]
+    assert model.n_parameters() > 0 and model.tree_learner() is model.learners_["classifier"]
 
 
 @pytest.mark.parametrize("model_id", IDS)

@@ -20,6 +20,7 @@ import pytest
 from core.cli import main
 from core.explain import (ExplainError, attention, cache_info, clear_memory, explain, global_importance,
                           lime_explain)
+from core.explain._inputs import model_inputs
 from core.models import registry
 from core.models.base import Model
 from core.models.dataset import prepare
@@ -178,6 +179,19 @@ def test_kernel_fallback_is_additive_and_agrees(fitted: Fitted) -> None:
     assert result.top(1)[0]["feature"] == PLANTED
     with pytest.raises(ExplainError, match="does not apply"):
         explain(fitted.net, fitted.candles, method="tree")
+
+
+def test_windows_score_as_predict_does(fitted: Fitted) -> None:
+    """`predict_inputs` on windows is `predict` at each window's last bar, and the nets' batched path
+    equals the window-by-window one every sequence model inherits."""
+    inputs = model_inputs(fitted.net, fitted.candles)
+    positions = np.arange(len(inputs.features) - 5, len(inputs.features))
+    batched = fitted.net.predict_inputs(inputs.at(positions))
+    generic = Model.predict_inputs(fitted.net, inputs.at(positions))
+    expected = fitted.net.predict(inputs.features.iloc[positions[0] - inputs.lookback + 1 :])
+    np.testing.assert_allclose(batched, generic, atol=1e-6)
+    np.testing.assert_allclose(batched[0], expected["p_up"].to_numpy()[-5:], atol=1e-6)
+    np.testing.assert_allclose(batched[1], expected["expected_return"].to_numpy()[-5:], atol=1e-6)
 
 
 @pytest.mark.parametrize("which", ["booster", "net"])

@@ -1,7 +1,7 @@
 """What every explainer needs from (model, candles, at): the model's own inputs and a score function.
 
 Explanations live in the space the model computes in: features built by `build_features`, then
-scaled (and clipped) by the model's own `Model._scaled`, exactly as `Model.predict` does. A
+scaled (and clipped) by the model's own `Model.transform`, exactly as `Model.predict` does. A
 non-sequence model reads one row per forecast; a sequence model reads the ``lookback`` rows ending
 at the forecast bar. The feature tables of the last two candle frames are memoised, because the
 dashboard asks for SHAP, LIME and attention on the same candles one after another.
@@ -18,7 +18,7 @@ from core.errors import DataError, LydianError
 from core.lru import Lru
 from core.features import build_features
 from core.fingerprint import candles_digest
-from core.models.base import Model
+from core.models.base import Model, NotFittedError
 
 _FEATURES: Lru[pd.DataFrame] = Lru(2)  # a 60k-bar table is ~120 MB: the current frame and the one before
 
@@ -80,7 +80,7 @@ class Inputs:
         positions = np.asarray(positions, dtype=np.int64)
         rows = positions[:, None] + np.arange(1 - self.lookback, 1) if self.model.sequence else positions
         needed, where = np.unique(rows, return_inverse=True)
-        return self.model._scaled(self.features.iloc[needed])[where.reshape(rows.shape)]
+        return self.model.transform(self.features.iloc[needed])[where.reshape(rows.shape)]
 
     def background(self, size: int, last: int, seed: int) -> np.ndarray:
         """A seeded sample of ``size`` inputs ending at bars up to ``last``: the baseline SHAP compares with."""
@@ -89,33 +89,19 @@ class Inputs:
         return self.at(np.sort(chosen))
 
     def scale(self, raw: np.ndarray) -> np.ndarray:
-        """Raw feature values (..., features) -> the model's inputs, through its own `Model._scaled`."""
+        """Raw feature values (..., features) -> the model's inputs, through its own `Model.transform`."""
         frame = pd.DataFrame(raw.reshape(-1, raw.shape[-1]), columns=self.features.columns)
-        return self.model._scaled(frame).reshape(raw.shape)
+        return self.model.transform(frame).reshape(raw.shape)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P(up) for each model input (rows or windows, as `at` or `scale` give them)."""
-        x = np.asarray(x, dtype=np.float32)
-        if not self.model.sequence:
-            return self.model._predict(x)[0]
-        import torch
-
-        from core.models.torch_model import TorchModel
-
-        if not isinstance(self.model, TorchModel):
-            raise ExplainError(f"{self.model.model_id}: only torch sequence models can be scored on windows")
-        module = self.model.module_
-        device = next(module.parameters()).device
-        module.eval()
-        with torch.inference_mode():
-            parts = [self.model._heads(torch.as_tensor(chunk, device=device))[:, 0].cpu().numpy()
-                     for chunk in np.array_split(x, max(1, len(x) // 1024))]
-        return np.concatenate(parts)
+        return self.model.predict_inputs(np.asarray(x, dtype=np.float32))[0]
 
 
 def model_inputs(model: Model, candles: pd.DataFrame) -> Inputs:
     """Features of ``candles`` (memoised by their digest) in the columns and scaling ``model`` was fitted with."""
-    model._check_fitted()
+    if not hasattr(model, "feature_names_"):  # before the features are built: they cost seconds
+        raise NotFittedError(f"{model.model_id} is not trained yet; fit or load it first")
     key = candles_digest(candles)
     features = _FEATURES.get(key)
     if features is None:

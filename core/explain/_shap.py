@@ -1,14 +1,16 @@
 """The three SHAP backends. Every one explains the LOG-ODDS of P(up), so their numbers compare.
 
-- ``tree`` (XGBoost, LightGBM, CatBoost): `shap.TreeExplainer` on the native direction classifier,
-  ``feature_perturbation="tree_path_dependent"``: exact, no background needed (the trees' own training
-  cover is the baseline), and it explains the raw margin, which is the log-odds. Additive to float
-  precision: base + sum(values) equals the library's own margin (XGBoost computes in float32).
-- ``gradient`` (torch nets): `shap.GradientExplainer` (expected gradients) on the net's logit output
-  over a background of real windows. Values have a lag axis; additivity holds only in expectation,
-  so the gap is reported. DeepExplainer is not used: on gru_attention, transformer_standard and
-  even cnn_standard, shap 0.51's DeepExplainer fails its own additivity check (unsupported operators).
-- ``kernel`` (any other non-sequence model): `shap.KernelExplainer` over the model's P(up) with
+- ``tree`` (tagged ``tree``: XGBoost, LightGBM, CatBoost): `shap.TreeExplainer` on the direction classifier
+  that `Model.tree_learner` gives, ``feature_perturbation="tree_path_dependent"``: exact, no background
+  needed (the trees' own training cover is the baseline), and it explains the raw margin, which is the
+  log-odds. Additive to float precision: base + sum(values) equals `Model.tree_margin`, the library's
+  own margin (XGBoost computes in float32).
+- ``gradient`` (tagged ``gradient``: the torch nets): `shap.GradientExplainer` (expected gradients) on
+  `Model.logit_module` over a background of real windows. Values have a lag axis; additivity holds
+  only in expectation, so the gap is reported. DeepExplainer is not used: on gru_attention,
+  transformer_standard and even cnn_standard, shap 0.51's DeepExplainer fails its own additivity
+  check (unsupported operators).
+- ``kernel`` (any model tagged ``kernel``): `shap.KernelExplainer` over the model's P(up) with
   ``link="logit"``; additive by construction (shap keeps its default ``num_features(10)`` L1 selection).
 """
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from core.explain._inputs import ExplainError, Inputs
 from core.lru import Lru
+from core.models import capabilities as cap
 from core.models.base import Model
 
 METHODS = ("tree", "gradient", "kernel")
@@ -41,16 +44,14 @@ class Attributions:
 
 def pick_method(model: Model, method: str) -> str:
     """``auto`` -> the fastest exact-enough backend for the model; a forced one must fit the model."""
-    from core.models.torch_model import TorchModel
-
-    native = "tree" if hasattr(model, "booster_for_shap") else "gradient" if isinstance(model, TorchModel) else "kernel"
+    native = "tree" if cap.TREE in model.tags else "gradient" if cap.GRADIENT in model.tags else "kernel"
     if method == "auto":
-        if native == "kernel" and model.sequence:
-            raise ExplainError(f"{model.model_id}: no SHAP backend for a non-torch sequence model")
+        if native == "kernel" and cap.KERNEL not in model.tags:
+            raise ExplainError(f"{model.model_id}: no SHAP backend fits it (it is tagged neither tree, gradient nor kernel)")
         return native
     if method not in METHODS:
         raise ExplainError(f"unknown SHAP method {method!r}; use auto, {', '.join(METHODS)}")
-    if method != native and not (method == "kernel" and not model.sequence):
+    if method != native and not (method == "kernel" and cap.KERNEL in model.tags):
         raise ExplainError(f"{model.model_id}: SHAP method {method!r} does not apply; use auto ({native})")
     return method
 
@@ -76,47 +77,23 @@ def _tree_explainer(learner: Any) -> Any:
     return entry[1]
 
 
-def _margin(model: Model, x: np.ndarray) -> np.ndarray:
-    """The library's own raw score (log-odds) of the direction classifier, to check additivity against."""
-    from core.models.boosters import CatBoostModel, LightGBMModel, XGBoostModel
-
-    learner = model.booster_for_shap()
-    if isinstance(model, LightGBMModel):
-        return learner.predict(x, raw_score=True)
-    if isinstance(model, XGBoostModel):
-        return learner.inplace_predict(x, predict_type="margin")
-    if isinstance(model, CatBoostModel):
-        return learner.predict(x, prediction_type="RawFormulaVal")
-    raise ExplainError(f"{model.model_id}: not a known booster")
-
-
-def _tree(model: Model, x: np.ndarray) -> Attributions:
-    explainer = _tree_explainer(model.booster_for_shap())
+def _tree(model: Any, x: np.ndarray) -> Attributions:
+    explainer = _tree_explainer(model.tree_learner())
     with warnings.catch_warnings():  # shap 0.51 warns of a list output for LightGBM, then returns an array
         warnings.filterwarnings("ignore", message="LightGBM binary classifier")
         values = explainer.shap_values(x)
     values = values[-1] if isinstance(values, list) else values  # a list is [class 0, class 1]
     values = values[..., -1] if values.ndim == 3 else values  # (n, features, classes) in some versions
     base = float(np.ravel(explainer.expected_value)[-1])
-    return Attributions(np.asarray(values, dtype=np.float64), base, np.asarray(_margin(model, x), np.float64), "tree")
+    return Attributions(np.asarray(values, dtype=np.float64), base, model.tree_margin(x), "tree")
 
 
 def _gradient(model: Any, x: np.ndarray, background: np.ndarray, nsamples: int, seed: int) -> Attributions:
     import shap
     import torch
 
-    class Logit(torch.nn.Module):
-        """The net's first output, logit P(up), as the (batch, 1) output GradientExplainer expects."""
-
-        def __init__(self, net: torch.nn.Module) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, windows: torch.Tensor) -> torch.Tensor:
-            return self.net(windows)[:, :1]
-
-    logit = Logit(model.module_).eval()
-    device = next(model.module_.parameters()).device
+    logit = model.logit_module()
+    device = next(logit.parameters()).device
     bg, xs = (torch.as_tensor(np.ascontiguousarray(a, np.float32), device=device) for a in (background, x))
     explainer = shap.GradientExplainer(logit, bg)
     with torch.backends.cudnn.flags(enabled=False):  # cuDNN refuses RNN backward in eval mode

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from core.explain._inputs import ExplainError, lag_names, model_inputs, resolve_at
+from core.models import capabilities as cap
+from core.models import registry
 from core.models.base import Model
 
 
@@ -37,16 +39,13 @@ class AttentionWeights:
 
 
 def attention_models() -> list[str]:
-    """Registered ids whose net exposes ``attention_weights``."""
-    from core.models.nets import NETS
-
-    return [model_id for model_id, net in NETS.items() if net.attention]
+    """Registered ids tagged ``attention``."""
+    return registry.forecaster_ids(having=cap.ATTENTION)
 
 
 def attention(model: Model, candles: pd.DataFrame, at: str | pd.Timestamp | None = None) -> AttentionWeights:
     """Attention over the window ending at bar ``at`` (default the latest; else the last bar <= ``at``)."""
-    net = getattr(getattr(model, "module_", None), "net", None)
-    if net is None or not hasattr(net, "attention_weights"):
+    if cap.ATTENTION not in model.tags:
         raise ExplainError(
             f"{model.model_id} has no attention weights (only {', '.join(attention_models())} do); "
             "use explain() for SHAP values by feature and by lag instead"
@@ -56,6 +55,5 @@ def attention(model: Model, candles: pd.DataFrame, at: str | pd.Timestamp | None
     position = inputs.position(when)
     window = inputs.features.iloc[position - inputs.lookback + 1 : position + 1]
     weights = model.attention(window).iloc[-1].to_numpy(dtype=np.float64)
-    doc = (type(net).attention_weights.__doc__ or "").strip().splitlines()
     return AttentionWeights(model.model_id, when.isoformat(), dict(zip(lag_names(inputs.lookback), weights.tolist())),
-                            doc[0] if doc else "")
+                            model.attention_description())

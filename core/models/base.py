@@ -161,6 +161,23 @@ class Model(ABC):
             features = features[self.feature_names_]  # same columns in another order: reorder (a copy)
         return self._predict(self._scaled(features))
 
+    def transform(self, features: pd.DataFrame) -> np.ndarray:
+        """Features in the fitted column order -> the scaled (and clipped) float32 inputs `predict` computes on.
+
+        Explanations attribute in this space, so they see exactly what the model sees.
+        """
+        self._check_fitted()
+        return self._scaled(features)
+
+    def predict_inputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(up) and expected return for each input `transform` made: a row (n, features), or for a
+        sequence model a window (n, lookback, features) scored at its last bar. Explainers perturb these."""
+        self._check_fitted()
+        if not self.sequence:
+            return self._predict(x)
+        pairs = [self._predict(window) for window in x]  # a family with a batched path overrides this
+        return np.array([p[-1] for p, _ in pairs]), np.array([r[-1] for _, r in pairs])
+
     def save(self, folder: Path) -> dict[str, Any]:
         """Write the weights into ``folder``; return the state ``load`` needs (stored in meta.json)."""
         self._check_fitted()

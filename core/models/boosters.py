@@ -106,6 +106,10 @@ class _BoosterPair(Model):
     def _leaves(self, learner: Any) -> list[int]:
         """The leaf count of every tree."""
 
+    @abstractmethod
+    def _margin(self, learner: Any, x: np.ndarray) -> np.ndarray:
+        """The classifier's raw score (log-odds of P(up)) for each row, computed by the library itself."""
+
     # ---- the Model hooks, written once
     def _fit(
         self, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray, *,
@@ -169,10 +173,15 @@ class _BoosterPair(Model):
         """Trees kept per learner after early stopping (best iteration + 1)."""
         return {kind: len(self._leaves(learner)) for kind, learner in self.learners_.items()}
 
-    def booster_for_shap(self) -> Any:
+    # ---- the tree capability (core.models.capabilities.TREE), read by tree explainers
+    def tree_learner(self) -> Any:
         """The native direction classifier, as `shap.TreeExplainer` accepts it."""
         self._check_fitted()
         return self.learners_["classifier"]
+
+    def tree_margin(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds of P(up) for rows from `transform`, as the library computes them: what tree SHAP values add up to."""
+        return np.asarray(self._margin(self.tree_learner(), x), dtype=np.float64)
 
 
 def _one_thread(booster: Any) -> Any:
@@ -217,6 +226,9 @@ class XGBoostModel(_BoosterPair):
 
     def _leaves(self, learner: Any) -> list[int]:
         return [tree.count("leaf=") for tree in learner.get_dump()]  # a leaf dumps as "7:leaf=0.0123"
+
+    def _margin(self, learner: Any, x: np.ndarray) -> np.ndarray:
+        return learner.inplace_predict(x, predict_type="margin")
 
 
 class LightGBMModel(_BoosterPair):
@@ -304,6 +316,9 @@ class LightGBMModel(_BoosterPair):
     def _leaves(self, learner: Any) -> list[int]:
         return [tree["num_leaves"] for tree in learner.dump_model()["tree_info"]]
 
+    def _margin(self, learner: Any, x: np.ndarray) -> np.ndarray:
+        return learner.predict(x, raw_score=True)
+
 
 class CatBoostModel(_BoosterPair):
     """Symmetric (oblivious) trees; ``use_best_model`` drops the trees after the best iteration."""
@@ -338,6 +353,9 @@ class CatBoostModel(_BoosterPair):
 
     def _leaves(self, learner: Any) -> list[int]:
         return [int(n) for n in learner.get_tree_leaf_counts()]
+
+    def _margin(self, learner: Any, x: np.ndarray) -> np.ndarray:
+        return learner.predict(x, prediction_type="RawFormulaVal")
 
 
 BOOSTERS: dict[str, tuple[type[Model], dict[str, Any], str]] = {

@@ -144,7 +144,29 @@ class TorchModel(Model):
             raise NotFittedError(f"{self.model_id} is not trained yet: its size depends on the number of features")
         return sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
 
-    # ---- public extras
+    # ---- public extras, the capabilities explanations read (see core.models.capabilities)
+    def predict_inputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Windows (n, lookback, features) from `transform` -> P(up) and expected return, batched through the net."""
+        self._check_fitted()
+        device = next(self.module_.parameters()).device
+        self.module_.eval()
+        with torch.inference_mode():
+            out = torch.cat([self._heads(torch.as_tensor(np.ascontiguousarray(chunk, np.float32), device=device)).cpu()
+                             for chunk in np.array_split(x, max(1, len(x) // 1024))]).numpy()
+        return out[:, 0], out[:, 1]
+
+    def logit_module(self) -> nn.Module:
+        """The net in eval mode as windows (batch, lookback, features) -> logit P(up) (batch, 1): what
+        gradient explainers differentiate (the shared weights, not a copy)."""
+        self._check_fitted()
+        return _Logit(self.module_).eval()
+
+    def attention_description(self) -> str:
+        """What this architecture's attention weights mean (first line of its docstring); "" without attention."""
+        method = getattr(self.module_cls, "attention_weights", None)
+        lines = (method.__doc__ or "").strip().splitlines() if method is not None else []
+        return lines[0] if lines else ""
+
     def attention(self, features: pd.DataFrame) -> pd.DataFrame | None:
         """Per-row attention over the look-back steps (columns ``lag_<k>``, k bars back); None for nets without it."""
         self._check_fitted()
@@ -204,6 +226,17 @@ class TorchModel(Model):
             ]
         out[self.lookback - 1:] = torch.cat(parts).numpy()
         return out
+
+
+class _Logit(nn.Module):
+    """A net's first output, logit P(up), as the (batch, 1) output gradient explainers expect."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        return self.net(windows)[:, :1]
 
 
 def _first_line(exc: Exception) -> str:
