@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from core.backtest.metrics import wilson_interval
 from core.backtest.strategy import net_returns, performance
 from core.errors import LydianError
+from core.stats import wilson_interval
 
 BASELINES = ("always_up", "persistence", "buy_and_hold")
 LAST_MOVE = "return_1"  # the causal feature persistence reads: close[t] / close[t-1] - 1

@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 
 from core.backtest import baselines
-from core.backtest.cache import ResultsCache, code_version, digest
+from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
 from core.backtest.strategy import periods_per_year
 from core.backtest.walkforward import (
     BacktestResult, Market, Progress, Settings, backtest, cache_for, check_settings, prepare_market,
 )
+from core.fingerprint import code_version, digest
 
 ROW_METRICS = (
     "accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "log_loss", "brier", "auc", "rmse", "mae",

@@ -20,17 +20,18 @@ import numpy as np
 import pandas as pd
 
 from core.backtest import baselines
-from core.backtest.cache import ResultsCache, code_version, data_fingerprint, digest
+from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
 from core.backtest.metrics import direction_scores, realised_signals, return_scores, signal_scores, signals
 from core.backtest.progress import Progress, tqdm_bars
-from core.backtest.splits import Fold, check_horizon, walk_forward_folds
 from core.backtest.strategy import STRATEGIES, net_returns, performance, periods_per_year, positions
 from core.data.timeframes import check_timeframe, infer_timeframe
 from core.errors import DataError
+from core.fingerprint import code_version, data_fingerprint, digest
 from core.models import registry
 from core.models.base import FoldRows, Model
 from core.models.dataset import Dataset, prepare
+from core.splits import Fold, check_horizon, walk_forward_folds
 
 COLUMNS = ("p_up", "expected_return", "realised_return", "realised_direction", "hold_return")
 

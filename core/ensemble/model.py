@@ -20,12 +20,12 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from core.backtest.splits import fit_end
 from core.ensemble.calibration import Calibrator
 from core.ensemble.combiners import Combiner, EnsembleError
 from core.errors import DataError
 from core.models import registry
 from core.models.base import Model
+from core.splits import fit_end
 
 ENSEMBLE = "ensemble"
 DEFAULT_MEMBERS = ("xgboost", "lightgbm", "catboost")  # fast enough to refit weekly in a walk-forward
