@@ -21,7 +21,7 @@ from core.policy.execution import TABLE, Execution, asset_returns, decision_rows
 from core.policy.policies import DEFAULTS, Bars, grid
 from core.policy.report import finite, summarise
 from core.policy.select import select
-from core.policy.stats import pbo, sharpe
+from core.policy.stats import interval, pbo, sharpe
 
 RANDOM_DRAWS = 200
 
@@ -81,8 +81,7 @@ def evaluate(predictions: pd.DataFrame, candles: pd.DataFrame, policy: str, *, t
     hold = execute(np.ones(len(rows)), candles, rows, execution)
     random_path, random_ratios = random_policy(chosen.position, asset, execution, seed=seed)
     random = summarise(execute(random_path, candles, rows, execution), periods, draws=draws, seed=seed)
-    random["sharpe_band_low"], random["sharpe_band_high"] = (
-        float(np.nanpercentile(random_ratios, q) * np.sqrt(periods)) for q in (2.5, 97.5))
+    random["sharpe_band_low"], random["sharpe_band_high"] = interval(random_ratios, np.sqrt(periods))
     baselines = {"buy_and_hold": summarise(hold, periods, draws=draws, seed=seed), "random": random}
     described = [
         {**config, "sharpe": float(s * np.sqrt(periods)), "turnover": float(np.abs(np.diff(c, prepend=0.0)).sum())}

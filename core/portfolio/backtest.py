@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 
 from core.backtest.strategy import periods_per_year
 from core.errors import DataError
@@ -51,18 +52,22 @@ def simulate(method: str, opens: pd.DataFrame, closes: pd.DataFrame, rows: np.nd
     fill = rows + 1 + execution.latency
     returns = o[fill + 1] / o[fill] - 1.0
     history = closes.pct_change().to_numpy(np.float64)
+    if not np.isfinite(history[rows[0] - lookback + 1 :]).all():
+        raise DataError("the markets' closes have gaps or zeros inside the lookback and test window")
     k = o.shape[1]
     held = np.zeros(k)
-    book = np.empty((len(rows), k))
-    gross, traded = np.empty(len(rows)), np.zeros(len(rows))
-    for i, t in enumerate(rows):
-        if i % rebalance == 0:
-            target = weights(method, history[t - lookback + 1 : t + 1], None if mu is None else mu[i], risk_aversion)
-            traded[i] = np.abs(target - held).sum()
-            held = target
-        book[i] = held
-        gross[i] = held @ returns[i]
-        held = held * (1 + returns[i]) / (1 + gross[i])
+    book, gross, traded = np.empty((len(rows), k)), np.empty(len(rows)), np.zeros(len(rows))
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # windows are checked once here
+        for a in range(0, len(rows), rebalance):
+            t, b = rows[a], min(a + rebalance, len(rows))
+            target = weights(method, history[t - lookback + 1 : t + 1], None if mu is None else mu[a], risk_aversion)
+            traded[a] = np.abs(target - held).sum()
+            holdings = target * np.cumprod(1 + returns[a:b], axis=0)  # each market's value after each row
+            value = holdings.sum(axis=1)
+            before = np.vstack([target, holdings[:-1]])
+            book[a:b] = before / before.sum(axis=1, keepdims=True)
+            gross[a:b] = value / np.concatenate([[1.0], value[:-1]]) - 1
+            held = holdings[-1] / value[-1]
     table = pd.DataFrame(book, index=opens.index[rows], columns=list(opens.columns))
     table.index.name = "timestamp"
     cost = execution.cost_per_side * traded
