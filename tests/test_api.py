@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from core.api.app import create_app
 from core.api.auth import issue
-from core.api.db import AuditEntry, Database
+from core.db import AuditEntry, Database
 from core.api.settings import ApiSettings
 from core.data import load_candles
 from core.models.inference import predict_latest
@@ -87,7 +87,11 @@ def test_ensemble_returns_the_full_signal(client: TestClient) -> None:
 def test_batch_and_top100_keep_going_past_bad_symbols(client: TestClient) -> None:
     batch = client.post("/predict/batch", json={"symbols": ["BTC", "ETH", "NOPE"], "model": "lightgbm"}).json()
     assert [p["symbol"] for p in batch["predictions"]] == ["BTC/USDT"]
-    assert {e["symbol"]: e["error"] for e in batch["errors"]} == {"ETH": "not_trained", "NOPE": "unknown_symbol"}
+    assert {e["symbol"]: e["error"] for e in batch["errors"]} == {"NOPE": "unknown_symbol"}
+    [training] = batch["training"]  # ETH has no lightgbm yet: its training job is queued (and cancelled here)
+    job_id = training["job"]["id"]
+    assert training["symbol"] == "ETH/USDT" and training["url"] == f"/api/ai/train/status/{job_id}"
+    assert client.post(f"/train/cancel/{job_id}", headers=auth()).json()["state"] == "cancelled"
     top = client.get("/predict/top100", params={"model": "ensemble"}).json()
     assert [r["symbol"] for r in top["ranked"]] == ["BTC/USDT"] and len(top["skipped"]) == 9
     posted = client.post("/api/ai/predict/top100", json={"model": "lightgbm", "limit": 5}).json()
@@ -129,10 +133,8 @@ def test_bounded_lists_and_bad_json(client: TestClient) -> None:
 @pytest.mark.parametrize("path, body, code", [
     ("/predict/single", {"symbol": "NOPE", "model": "lightgbm"}, "unknown_symbol"),
     ("/predict/single", {"symbol": "BTC", "model": "prophet"}, "unknown_model"),
-    ("/predict/single", {"symbol": "ETH", "model": "lightgbm"}, "not_trained"),
     ("/predict/single", {"symbol": "BTC", "model": "lightgbm", "version": 7}, "unknown_version"),
     ("/predict/single", {"symbol": "DOGE", "timeframe": "1m", "model": "lightgbm"}, "unknown_timeframe"),
-    ("/predict/ensemble", {"symbol": "SOL"}, "not_trained"),
 ])
 def test_unknown_things_are_404_with_a_clear_message(client: TestClient, path: str, body: dict, code: str) -> None:
     answer = client.post(path, json=body)

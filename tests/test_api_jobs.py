@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from core.api.app import create_app
 from core.api.auth import issue
-from core.api.db import Database, Job, now
+from core.db import Database, Job, now
 from core.api.jobs import INTERRUPTED
 from core.api.settings import ApiSettings
 

@@ -23,7 +23,7 @@ from core.api import configs
 from core.api.app import create_app
 from core.api.audit import AuditLog
 from core.api.auth import issue
-from core.api.db import AuditEntry, Database, Job, now
+from core.db import AuditEntry, Database, Job, now
 from core.api.settings import ApiSettings
 
 SECRET = "postgres-suite-secret-0123456789abcdef"

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from core.api.auth import issue
-from core.api.db import Database, Job
+from core.db import Database, Job
 
 SECRET = "server-suite-secret-0123456789abcdef-xyz"
 AUTH = {"Authorization": f"Bearer {issue('heidi', SECRET)}"}

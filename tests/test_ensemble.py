@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from core import service
 from core.backtest.leaderboard import leaderboard
 from core.cli import main
 from core.data import load_candles
 from core.ensemble import (
-    Calibrator, Combiner, EnsembleConfig, EnsembleError, EnsembleModel, SignalSettings, ensemble_signal,
+    CALIBRATIONS, METHODS, Calibrator, Combiner, EnsembleConfig, EnsembleError, EnsembleModel, SignalSettings, ensemble_signal,
     ensemble_signals, expected_calibration_error, make_signal, reliability, time_horizon,
 )
 from core.ensemble import model as ensemble_model
 from core.models.dataset import prepare
-from core.models.store import Key, ModelStore
+from core.models.store import Key, ModelFileError, ModelStore
 from core.models.training import train_models
 from tests.synthetic import ar1_candles
 
@@ -33,20 +37,60 @@ def _members(n: int = 4_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([perfect, useless, decent]), y
 
 
-@pytest.mark.parametrize("method", ["weighted", "bagging", "bma", "stacking", "soft_vote", "hard_vote"])
+@pytest.mark.parametrize("method", METHODS)
 def test_weights_sum_to_one(method: str) -> None:
     P, y = _members()
     weights = Combiner(method).fit(P, y, NAMES).weights()
     assert sum(weights.values()) == pytest.approx(1.0) and all(w >= 0 for w in weights.values())
 
 
-@pytest.mark.parametrize("method", ["weighted", "bagging", "bma", "stacking"])
+@pytest.mark.parametrize("method", ["weighted", "bagging", "bma", "stacking", "boosting"])
 def test_weights_follow_skill(method: str) -> None:
     P, y = _members()
     w = Combiner(method).fit(P, y, NAMES).weights()
     assert w["perfect"] > 0.6 and w["perfect"] > w["decent"] > w["useless"] - 1e-9
     if method in ("weighted", "bagging"):
         assert w["useless"] == pytest.approx(0.02, abs=0.005)  # the floor, nothing more
+
+
+def test_boosting_moves_weight_away_from_a_member_that_went_wrong_lately() -> None:
+    """Hedge: the same total error, but made recently, costs weight only through the running product; a member
+    right early and wrong late ends below one that is steadily decent, and the update is causal (row order)."""
+    P, y = _members(n=2_000)
+    late_wrong = P[:, 0].copy()
+    late_wrong[1_000:] = 1 - late_wrong[1_000:]  # perfect for 1,000 rows, then exactly wrong
+    P2 = np.column_stack([late_wrong, P[:, 2]])
+    w = Combiner("boosting").fit(P2, y, ["turned", "decent"]).weights()
+    assert w["decent"] > w["turned"] and sum(w.values()) == pytest.approx(1.0)
+    w_early = Combiner("boosting").fit(P2[:1_000], y[:1_000], ["turned", "decent"]).weights()
+    assert w_early["turned"] > 0.5  # before it turned, it led
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_fitted_combiner_round_trips_through_json(method: str) -> None:
+    P, y = _members(n=1_000)
+    fitted = Combiner(method).fit(P, y, NAMES)
+    again = Combiner.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    np.testing.assert_allclose(again.combine(P), fitted.combine(P), rtol=1e-12)
+    assert again.contributions(P[0]) == pytest.approx(fitted.contributions(P[0]))
+
+
+@pytest.mark.parametrize("method", CALIBRATIONS)
+def test_a_fitted_calibrator_round_trips_through_json(method: str) -> None:
+    P, y = _members(n=1_000)
+    fitted = Calibrator(method).fit(P[:, 2], y)
+    again = Calibrator.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    np.testing.assert_allclose(again.transform(P[:, 2]), fitted.transform(P[:, 2]), rtol=1e-12)
+
+
+def test_malformed_saved_combinations_are_refused() -> None:
+    with pytest.raises(EnsembleError, match="malformed"):
+        Combiner.from_dict({"method": "weighted"})
+    with pytest.raises(EnsembleError, match="do not match"):
+        Combiner.from_dict({"method": "weighted", "floor": 0.02, "user_weights": None, "bags": 30, "seed": 0,
+                            "names": ["a", "b"], "weights": [1.0]})
+    with pytest.raises(EnsembleError):
+        Calibrator.from_dict({"method": "isotonic", "x": [0.1, 0.2], "y": [0.3]})
 
 
 def test_a_member_made_useless_loses_its_weight() -> None:
@@ -122,9 +166,18 @@ def test_calibration_reduces_ece_on_an_overconfident_model(method: str) -> None:
     if method == "temperature":
         assert calibrator.temperature_ == pytest.approx(3.0, rel=0.15)
     if method == "platt":  # the direct sigmoid is the fitted logistic regression's own answer
-        z = np.log(overconfident[check] / (1 - overconfident[check]))[:, None]
+        from sklearn.linear_model import LogisticRegression
+
+        z = np.log(overconfident / (1 - overconfident))[:, None]
+        reference = LogisticRegression(C=1e6, max_iter=1000).fit(z[fit], y[fit].astype(int))
         np.testing.assert_allclose(calibrator.transform(overconfident[check]),
-                                   calibrator.model_.predict_proba(z)[:, 1], rtol=1e-9)
+                                   reference.predict_proba(z[check])[:, 1], rtol=1e-6)
+    if method == "isotonic":  # the kept knots give IsotonicRegression's own answer
+        from sklearn.isotonic import IsotonicRegression
+
+        reference = IsotonicRegression(y_min=1e-6, y_max=1 - 1e-6, out_of_bounds="clip").fit(overconfident[fit], y[fit])
+        np.testing.assert_allclose(calibrator.transform(overconfident[check]),
+                                   np.clip(reference.predict(overconfident[check]), 1e-6, 1 - 1e-6), rtol=1e-9)
 
 
 def test_reliability_table_bins_predictions() -> None:
@@ -170,29 +223,76 @@ def test_time_horizon_in_wall_clock_terms(horizon: int, timeframe: str, words: s
     assert time_horizon(horizon, timeframe) == words
 
 
+MEMBERS = ("lightgbm", "xgboost")
+
+
 @pytest.fixture(scope="module")
 def trained_market(tmp_path_factory) -> tuple[pd.DataFrame, Key, str]:
-    """Two boosters trained once on recent BTC/USDT 1h, in their own model store."""
+    """An ensemble of two boosters trained once on recent BTC/USDT 1h, in its own model store."""
     root = tmp_path_factory.mktemp("ensemble_artifacts")
     candles = load_candles("BTC/USDT", "1h", start="2024-02-01")
     key = Key("BTC/USDT", "1h", 1)
-    train_models(candles, key, ["lightgbm", "xgboost"], source="bundled", store=ModelStore(root),
-                 overrides={"xgboost": {"n_estimators": 40}})
+    train_models(candles, key, ["ensemble"], source="bundled", store=ModelStore(root),
+                 overrides={"ensemble": {"members": MEMBERS}})
     return candles, key, str(root)
 
 
-def test_live_signal_from_stored_members_and_its_evaluation(trained_market) -> None:
+def test_the_record_beside_a_signal_is_the_record_of_exactly_its_configuration(trained_market) -> None:
     candles, key, root = trained_market
     store = ModelStore(root)
-    signal = ensemble_signal(candles, key, store=store)
+    config = EnsembleConfig(members=MEMBERS)
+    signal = service.signal(candles, key, config, store=store)
     assert signal.action in ("BUY", "SELL", "HOLD") and 0 < signal.probability < 1
-    assert {c.id for c in signal.contributing_models} == {"lightgbm", "xgboost"}
+    assert {c.id for c in signal.contributing_models} == set(MEMBERS)
     assert sum(c.weight for c in signal.contributing_models) == pytest.approx(1.0)
     assert signal.evaluation is None and "lydian backtest" in signal.note  # never a made-up accuracy
-    leaderboard(["ensemble"], candles.iloc[-2_000:], 1, symbol="BTC/USDT", refit_every=500,
-                overrides={"ensemble": {"members": ["lightgbm"]}})
-    e = ensemble_signal(candles, key, store=store).evaluation
+    assert signal.config_digest == config.digest()
+    other = dataclasses.replace(config, members=("lightgbm",))  # another ensemble walked forward first
+    service.evaluate(candles.iloc[-2_000:], key, ["ensemble"], config=other, refit_every=500)
+    assert service.signal(candles, key, config, store=store).evaluation is None  # not this configuration's record
+    service.evaluate(candles.iloc[-2_000:], key, ["ensemble"], config=config, refit_every=500)
+    e = service.signal(candles, key, config, store=store).evaluation
     assert e is not None and e["accuracy_ci_low"] < e["accuracy"] < e["accuracy_ci_high"] and e["verdict"]
+    assert e["config_digest"] == config.digest()
+    stacking = service.signal(candles, key, dataclasses.replace(config, method="stacking"), store=store)
+    assert stacking.method == "stacking" and stacking.evaluation is None  # the method is part of the identity
+
+
+def test_switching_the_method_equals_a_full_fit_with_that_method() -> None:
+    """`with_combination` re-fits only the combination: the members never see the method."""
+    dataset = prepare(ar1_candles(2_500, phi=-0.2, seed=3), horizon=1)
+    split, index = dataset.split()
+    windows = (*dataset.window(index[split.train]), *dataset.window(index[split.valid]))
+    small = {"member_overrides": {"xgboost": {"n_estimators": 30}, "lightgbm": {"n_estimators": 30}}}
+    weighted = EnsembleModel(EnsembleConfig(members=MEMBERS, **small)).fit(*windows, seed=0)
+    stacking = EnsembleModel(EnsembleConfig(members=MEMBERS, method="stacking", calibration="isotonic", **small))
+    stacking.fit(*windows, seed=0)
+    switched = weighted.with_combination(method="stacking", calibration="isotonic")
+    x_test, _ = dataset.window(index[split.test])
+    pd.testing.assert_frame_equal(switched.predict(x_test), stacking.predict(x_test))
+    assert switched.config.digest() == stacking.config.digest() != weighted.config.digest()
+    with pytest.raises(EnsembleError, match="only the combination"):
+        weighted.with_combination(members=("lightgbm",))
+
+
+def test_a_stored_ensemble_loads_with_the_same_forecasts_and_refuses_tampering(trained_market, tmp_path) -> None:
+    candles, key, root = trained_market
+    store = ModelStore(root)
+    loaded = store.load(key, "ensemble")
+    assert loaded.config.members == MEMBERS and set(loaded.members_) == set(MEMBERS)
+    features = prepare(candles.iloc[-1_500:], 1).features.iloc[-50:]
+    first = loaded.predict(features)
+    again = ModelStore(root).load(key, "ensemble").predict(features)
+    pd.testing.assert_frame_equal(first, again)
+    assert first["p_up"].between(0, 1).all()
+    folder = next(p for p in Path(root).rglob("holdout.safetensors")).parent
+    copy = tmp_path / "copy"
+    shutil.copytree(Path(root), copy)
+    target = next(copy.rglob("members/lightgbm/classifier.txt"))
+    target.write_bytes(target.read_bytes()[:-10])  # a truncated member file
+    with pytest.raises(ModelFileError, match="checksum"):
+        ModelStore(copy).load(key, "ensemble")
+    assert folder.is_dir()
 
 
 def test_a_batch_of_signals_is_the_one_by_one_signals(trained_market, monkeypatch) -> None:
@@ -200,12 +300,13 @@ def test_a_batch_of_signals_is_the_one_by_one_signals(trained_market, monkeypatc
     from core.features import pool
 
     candles, key, root = trained_market
+    config = EnsembleConfig(members=MEMBERS)
     markets = [(candles.iloc[: len(candles) - k], key) for k in range(3)]  # three "new candle" states
     monkeypatch.setattr(pool, "MIN_FRAMES", 1)  # the worker processes, even for three
     live._features.clear()
-    batch = ensemble_signals(markets, store=ModelStore(root))
+    batch = ensemble_signals(markets, config=config, store=ModelStore(root))
     live._features.clear()
-    single = [ensemble_signal(c, k, store=ModelStore(root)) for c, k in markets]
+    single = [ensemble_signal(c, k, config=config, store=ModelStore(root)) for c, k in markets]
     assert [s.to_dict() for s in batch] == [s.to_dict() for s in single]
     assert len({s.candle_time for s in batch}) == 3
 
@@ -213,17 +314,19 @@ def test_a_batch_of_signals_is_the_one_by_one_signals(trained_market, monkeypatc
 def test_cli_predict_ensemble_json(trained_market, monkeypatch, capsys) -> None:
     monkeypatch.setenv("LYDIAN_ARTIFACTS", trained_market[2])
     assert main(["predict", "--symbol", "BTC", "--start", "2024-02-01", "--model", "ensemble", "--json",
-                 "--method", "stacking"]) == 0
+                 "--method", "stacking", "--members", ",".join(MEMBERS)]) == 0
     payload = json.loads(capsys.readouterr().out)
     for field in ("action", "confidence", "price_target", "stop_loss", "take_profit", "time_horizon", "risk_score",
                   "contributing_models", "model_agreement", "evaluation"):
         assert field in payload
     assert payload["method"] == "stacking"
+    assert payload["config_digest"] == EnsembleConfig(members=MEMBERS, method="stacking").digest()
 
 
-def test_no_trained_members_is_a_clear_error(capsys) -> None:
+def test_no_trained_ensemble_is_a_clear_error(capsys) -> None:
     assert main(["predict", "--symbol", "ETH", "--model", "ensemble"]) == 2
-    assert "no trained models for ETH/USDT 1h" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no trained ensemble" in err and "ETH/USDT 1h" in err and "--models ensemble" in err
 
 
 @pytest.mark.slow

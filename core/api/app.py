@@ -21,16 +21,15 @@ from fastapi.routing import APIRoute
 from core import __version__
 from core.api import errors, jobs
 from core.api.audit import AuditLog
-from core.api.context import Context
-from core.api.db import Database
+from core.api.context import PREFIX, Context
+from core.db import Database
 from core.api.markets import Markets
 from core.api.middleware import Guard
-from core.api.routes import ensemble, insight, models, predict, train
+from core.api.routes import ensemble, insight, models, predict, strategy, train
 from core.api.service import Predictor
 from core.api.settings import ApiSettings
 
-PREFIX = "/api/ai"
-ROUTERS = (models.router, predict.router, ensemble.router, insight.router, train.router)
+ROUTERS = (models.router, predict.router, ensemble.router, insight.router, train.router, strategy.router)
 log = logging.getLogger("lydian.api")
 
 DESCRIPTION = """Forecasts, the ensemble signal and training jobs over the same core as the `lydian`

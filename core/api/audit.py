@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from core.api.db import AuditEntry, Database, now
+from core.db import AuditEntry, Database, now
 
 log = logging.getLogger("lydian.api")
 BATCH = 500  # rows per insert

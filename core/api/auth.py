@@ -17,7 +17,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from core.api.db import now
+from core.db import now
 from core.api.errors import ApiError
 from core.errors import LydianError
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from fastapi import Request
 
 from core.api.audit import AuditLog
-from core.api.db import Database
+from core.db import Database
 from core.api.jobs import Runner
 from core.api.markets import Markets
 from core.api.responses import ErrorOut
 from core.api.service import Predictor
 from core.api.settings import ApiSettings
+
+PREFIX = "/api/ai"  # every router is mounted here, and again without it
 
 
 @dataclass

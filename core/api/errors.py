@@ -46,6 +46,14 @@ class ApiError(Exception):
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
 
 
+class NotTrained(ApiError):
+    """A known model (or the ensemble) with no trained version on a market: 404 unless a route starts training."""
+
+    def __init__(self, symbol: str, timeframe: str, horizon: int, model: str, detail: str) -> None:
+        super().__init__(404, "not_trained", detail)
+        self.symbol, self.timeframe, self.horizon, self.model = symbol, timeframe, horizon, model
+
+
 def error_body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": clean(detail)}
 

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from core.api.audit import record_change
 from core.api.auth import Identity
-from core.api.db import Database, Job, iso, now
+from core.db import Database, Job, iso, now
 from core.api.errors import ApiError
 from core.config import home_dir
 
@@ -44,14 +44,15 @@ def out(job: Job) -> dict[str, Any]:
             "created": iso(job.created), "started": iso(job.started), "finished": iso(job.finished)}
 
 
-def create(db: Database, spec: dict[str, Any], who: Identity, request: dict[str, Any]) -> dict[str, Any]:
+def create(db: Database, spec: dict[str, Any], who: Identity, request: dict[str, Any],
+           action: str = "train.schedule") -> dict[str, Any]:
     """Queue a job and audit it in one transaction."""
     with db() as session:
         job = Job(user=who.name, state="queued", spec=spec, tasks=tasks_of(spec), errors=[], created=now())
         session.add(job)
         session.flush()
         result = out(job)
-        record_change(session, who.name, who.client, "train.schedule", request, {"job": job.id}, status=202)
+        record_change(session, who.name, who.client, action, request, {"job": job.id}, status=202)
         session.commit()
     return result
 
@@ -62,6 +63,12 @@ def get(db: Database, job_id: int) -> dict[str, Any]:
         if job is None:
             raise ApiError(404, "unknown_job", f"no training job {job_id}")
         return out(job)
+
+
+def active(db: Database) -> list[dict[str, Any]]:
+    """Queued and running jobs, oldest first."""
+    with db() as session:
+        return [out(j) for j in session.scalars(select(Job).where(Job.state.in_(ACTIVE)).order_by(Job.id))]
 
 
 def history(db: Database, limit: int, state: str | None) -> list[dict[str, Any]]:

@@ -37,11 +37,6 @@ class BatchError(BaseModel):
     detail: str
 
 
-class BatchOut(BaseModel):
-    predictions: list[PredictionOut]
-    errors: list[BatchError]
-
-
 class TopOut(BaseModel):
     ranked: list[PredictionOut] = Field(description="highest confidence first")
     skipped: list[BatchError]
@@ -97,6 +92,7 @@ class EnsembleConfigOut(BaseModel):
     method: str
     calibration: str
     user_weights: dict[str, float] | None
+    members: list[str] | None
     min_confidence: float
     sl_atr: float
     tp_atr: float
@@ -143,6 +139,25 @@ class JobOut(BaseModel):
     created: str
     started: str | None
     finished: str | None
+
+
+class TrainingOut(BaseModel):
+    """202: the model is not trained on this market yet; its training job was started (or joined)."""
+
+    status: Literal["training"]
+    symbol: str
+    timeframe: str
+    horizon: int
+    model: str = Field(description="the model asked for, or 'ensemble'")
+    url: str = Field(description="the job: poll it until its state is done, then ask for the forecast again")
+    detail: str
+    job: JobOut
+
+
+class BatchOut(BaseModel):
+    predictions: list[PredictionOut]
+    errors: list[BatchError]
+    training: list[TrainingOut] = Field(description="symbols whose model is being trained: ask again when done")
 
 
 class HistoryOut(BaseModel):

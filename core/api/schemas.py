@@ -86,6 +86,8 @@ class ConfigureRequest(Market):
     calibration: Calibration = "platt"
     user_weights: dict[ModelName, Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]] | None = Field(
         None, max_length=32, description="replace the learnt weights; keys must be trained members")
+    members: list[ModelName] | None = Field(None, min_length=1, max_length=32,
+                                            description="single models combined; default: the fast boosters")
     min_confidence: float = Field(0.1, ge=0, lt=1, description="HOLD below this confidence")
     sl_atr: float = Field(1.5, gt=0, le=20, description="stop-loss distance in ATRs")
     tp_atr: float = Field(2.5, gt=0, le=50, description="take-profit distance in ATRs")

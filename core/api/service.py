@@ -1,7 +1,7 @@
 """Forecasts for the API: the same core calls as ``lydian predict`` and the dashboard, cached.
 
 A forecast is kept under (symbol, timeframe, horizon, model, version, last candle time) — for the
-ensemble, every member's version and the configuration in force — so a repeated call costs a few
+ensemble, its stored versions and the digest of the configuration in force — so a repeated call costs a few
 dictionary lookups, and a new candle, a newly trained or promoted version or a new configuration
 is a new key, never a stale answer. Concurrent misses of one key compute it once.
 
@@ -15,6 +15,7 @@ every feature is causal with fading memory, so the forecast equals the full-hist
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections import OrderedDict
@@ -22,16 +23,16 @@ from collections.abc import Callable
 from typing import Any
 
 from core.api import configs
-from core.api.db import Database
-from core.api.errors import ApiError
+from core.db import Database
+from core.api.errors import ApiError, NotTrained
 from core.api.markets import Markets, Memo, Miss
-from core.ensemble import ensemble_signal
+from core import ensemble_configs, service
+from core.ensemble import ENSEMBLE, NotTrainedError
 from core.ensemble.live import LIVE_BARS
 from core.models import registry
 from core.models.inference import predict_latest
 from core.models.store import Key, ModelStore
 
-ENSEMBLE = "ensemble"
 CACHE_SIZE = 20_000
 CONFIG_TTL = 5.0  # another API process sharing the database sees a new configuration within this
 VERSIONS_TTL = 2.0  # a newly trained or promoted version is served within this
@@ -100,6 +101,10 @@ class Predictor:
     def forget_configs(self) -> None:
         self._configs.clear()
 
+    def forget_versions(self) -> None:
+        """Read the stored versions afresh: a job has just trained one (see `core.api.autotrain`)."""
+        self._versions.clear()
+
     def _stored(self, key: Key, model: str, peek: bool) -> tuple[list[int], int | None]:
         """(versions, the one served by default) of a model on a market."""
         def read() -> tuple[list[int], int | None]:
@@ -122,8 +127,8 @@ class Predictor:
         registry.spec(model)  # unknown ids: 404 with the list of known ones
         have, default = self._stored(key, model, peek)
         if not have:
-            raise ApiError(404, "not_trained", f"no trained {model} for {symbol} {timeframe} horizon {horizon}; "
-                           f"train it with POST /api/ai/models/{model}/train")
+            raise NotTrained(symbol, timeframe, horizon, model, f"no trained {model} for {symbol} {timeframe} horizon "
+                             f"{horizon}; train it with POST /api/ai/models/{model}/train")
         if version is not None and version not in have:
             raise ApiError(404, "unknown_version", f"{model} has no version {version} for {symbol} {timeframe} "
                            f"horizon {horizon}; versions: {', '.join(map(str, have))}")
@@ -144,29 +149,29 @@ class Predictor:
         return {**value, "cached": cached}
 
     def _ensemble(self, key: Key, method: str | None, calibration: str | None, peek: bool) -> dict[str, Any]:
-        stored = {m: self._stored(key, m, peek) for m in registry.model_ids()}
-        versions = {m: default for m, (have, default) in stored.items() if have}
-        if not versions:
-            raise ApiError(404, "not_trained", f"no trained models for {key.symbol} {key.timeframe} horizon "
-                           f"{key.horizon}, so no ensemble; train some with POST /api/ai/train/schedule")
-        config = self.config(key.symbol, key.timeframe, key.horizon, peek)
-        method, calibration = method or config["method"], calibration or config["calibration"]
-        weights = config["user_weights"]
+        stored = self.config(key.symbol, key.timeframe, key.horizon, peek)
+        changes = {k: v for k, v in (("method", method), ("calibration", calibration)) if v}
+        config = dataclasses.replace(ensemble_configs.config_of(stored, key.horizon), **changes)
+        have, default = self._stored(key, ENSEMBLE, peek)
+        if not have:
+            raise NotTrained(key.symbol, key.timeframe, key.horizon, ENSEMBLE, f"no trained ensemble for {key.symbol} "
+                             f"{key.timeframe} horizon {key.horizon}; train it with POST /api/ai/models/ensemble/train")
         candles = self.markets.candles(key.symbol, key.timeframe, peek)
-        cache_key = (key.symbol, key.timeframe, key.horizon, ENSEMBLE, tuple(versions.items()), method, calibration,
-                     tuple(sorted((weights or {}).items())), config["min_confidence"], config["sl_atr"],
-                     config["tp_atr"], candles.index[-1].value)
+        cache_key = (key.symbol, key.timeframe, key.horizon, ENSEMBLE, tuple(have), config.digest(), stored["sl_atr"],
+                     stored["tp_atr"], candles.index[-1].value)
 
         def compute() -> dict[str, Any]:
-            signal = ensemble_signal(candles, key, members=list(versions), method=method, calibration=calibration,
-                                     user_weights=weights, settings=configs.settings_of(config), store=ModelStore())
-            self.loaded.update((key, m, v) for m, v in versions.items())
+            signal = service.signal(candles, key, config, configs.settings_of(stored), ModelStore())
+            self.loaded.add((key, ENSEMBLE, default))
             body = finite(signal.to_dict())
             p = body["probability"]
             return {"symbol": key.symbol, "timeframe": key.timeframe, "horizon": key.horizon, "model": ENSEMBLE,
-                    "version": None, "member_versions": versions, "candle_time": body["candle_time"], "p_up": p,
+                    "version": None, "member_versions": None, "candle_time": body["candle_time"], "p_up": p,
                     "expected_return": body["expected_return"] or 0.0, "direction": "up" if p >= 0.5 else "down",
                     "confidence": body["confidence"], "signal": body, "valid_metrics": None}
 
-        value, cached = self.cache.get(cache_key, compute, peek)
+        try:
+            value, cached = self.cache.get(cache_key, compute, peek)
+        except NotTrainedError as exc:  # trained, but not with these members
+            raise NotTrained(key.symbol, key.timeframe, key.horizon, ENSEMBLE, str(exc)) from None
         return {**value, "cached": cached}

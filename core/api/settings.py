@@ -9,6 +9,8 @@
 | ``LYDIAN_API_CORS_ORIGINS`` | none | comma-separated origins allowed by CORS |
 | ``LYDIAN_API_MAX_BODY`` | 65536 | largest request body in bytes (413 above) |
 | ``LYDIAN_API_TRAIN_WORKERS`` | 1 | training processes at once (2 cores: one leaves a core for requests) |
+| ``LYDIAN_API_AUTO_TRAIN`` | 1 | 0 = forecasts of untrained models answer 404, not 202 with a training job |
+| ``LYDIAN_API_TRAIN_BARS`` | 17520 | recent candles that training on demand and ``--bootstrap`` fit on |
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from core.config import home_dir
+from core.db import default_url
+from core.defaults import RECENT_BARS
 from core.errors import LydianError
 
+MIN_TRAIN_BARS = 1_000  # fewer leaves the validation and test windows too short to mean anything
 MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash output
 
 
@@ -31,6 +35,11 @@ def _int(name: str, default: int, low: int) -> int:
     if value < low:
         raise LydianError(f"{name} must be at least {low}, got {value}")
     return value
+
+
+def _flag(name: str, default: bool) -> bool:
+    text = os.environ.get(name, "").strip().lower()
+    return text in ("1", "true", "yes") if text else default
 
 
 def check_secret(secret: str) -> str:
@@ -49,17 +58,21 @@ class ApiSettings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 65_536  # a 100-symbol batch is ~3 KB; 64 KB leaves room, refuses floods
     train_workers: int = 1
+    auto_train: bool = True  # a forecast of an untrained model queues its training (core.api.autotrain)
+    train_bars: int = RECENT_BARS
 
     @classmethod
     def from_env(cls) -> ApiSettings:
         secret = os.environ.get("LYDIAN_JWT_SECRET") or None
         origins = tuple(o.strip() for o in os.environ.get("LYDIAN_API_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
-            database_url=os.environ.get("LYDIAN_DATABASE_URL") or f"sqlite:///{home_dir() / 'lydian.db'}",
+            database_url=default_url(),
             jwt_secret=check_secret(secret) if secret else None,
             rate_limit=_int("LYDIAN_API_RATE_LIMIT", 100, 0),
-            protect_reads=os.environ.get("LYDIAN_API_PROTECT_READS", "").strip().lower() in ("1", "true", "yes"),
+            protect_reads=_flag("LYDIAN_API_PROTECT_READS", False),
             cors_origins=origins,
             max_body_bytes=_int("LYDIAN_API_MAX_BODY", 65_536, 1_024),
             train_workers=_int("LYDIAN_API_TRAIN_WORKERS", 1, 1),
+            auto_train=_flag("LYDIAN_API_AUTO_TRAIN", True),
+            train_bars=_int("LYDIAN_API_TRAIN_BARS", RECENT_BARS, MIN_TRAIN_BARS),
         )

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from core.api.db import Database, Job, now
+from core.db import Database, Job, now
 from core.api.redact import clean
 
 WRITE_EVERY = 0.5  # seconds between epoch progress writes; state changes are written at once
@@ -78,14 +78,16 @@ class Tracker:
 
 
 def _train(task: dict[str, Any], spec: dict[str, Any], tracker: Tracker, device: str) -> None:
+    from core import forecasters  # the ensemble too
     from core.data import load_candles
-    from core.models import registry
     from core.models.store import Key
     from core.models.training import train_models
 
     candles = load_candles(task["symbol"], task["timeframe"], start=spec.get("start"))
+    if spec.get("bars"):  # training on demand fits the recent bars only (core.api.autotrain)
+        candles = candles.iloc[-int(spec["bars"]):]
     overrides = {}
-    if spec.get("epochs") and registry.spec(task["model"]).sequence:
+    if spec.get("epochs") and forecasters.spec(task["model"]).sequence:
         overrides = {task["model"]: {"max_epochs": int(spec["epochs"])}}
     key = Key(task["symbol"], task["timeframe"], int(spec["horizon"]))
     [report] = train_models(candles, key, [task["model"]], source="bundled", device=device,

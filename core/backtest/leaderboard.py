@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.backtest import baselines
+from core import forecasters
+from core.backtest.baselines import random_band
 from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
 from core.backtest.strategy import periods_per_year
@@ -23,6 +24,7 @@ from core.backtest.walkforward import (
     BacktestResult, Market, Progress, Settings, backtest, cache_for, check_settings, prepare_market,
 )
 from core.fingerprint import code_version, digest
+from core.models import capabilities as cap
 
 ROW_METRICS = (
     "accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "log_loss", "brier", "auc", "rmse", "mae",
@@ -65,6 +67,7 @@ def _row(name: str, kind: str, result: BacktestResult, versus: dict[str, Any] | 
     row["trades"] = metrics["long_short"]["trades"]
     row["seconds"] = result.info.get("seconds")
     row["cached"] = result.info.get("cached", False)
+    row["config_digest"] = result.info.get("config_digest")
     row |= versus or {}
     return row
 
@@ -92,7 +95,7 @@ def leaderboard(
     market = prepare_market(candles, horizon, timeframe)
     store = cache_for(cache)
     started = time.perf_counter()
-    naive = {name: backtest(name, market, chosen, cache=store) for name in baselines.BASELINES}
+    naive = {name: backtest(name, market, chosen, cache=store) for name in forecasters.forecaster_ids(having=cap.BASELINE)}
     models: dict[str, BacktestResult] = {}
     for position, model_id in enumerate(model_ids):
         if progress:
@@ -111,7 +114,7 @@ def leaderboard(
     ]
     rows = [{k: _finite(v) for k, v in row.items()} for row in sorted(rows, key=_sort_key)]
     any_result = next(iter(naive.values()))
-    band = baselines.random_band(
+    band = random_band(
         any_result.predictions["hold_return"].to_numpy(), any_result.predictions["realised_direction"].to_numpy(),
         chosen.cost_per_side, periods_per_year(market.timeframe, chosen.step),
     )
@@ -138,17 +141,21 @@ def stored_leaderboards(cache: ResultsCache | None = None) -> list[dict[str, Any
     return (cache or ResultsCache()).entries(KIND)
 
 
-def evaluation_for(symbol: str, timeframe: str, horizon: int, model: str,
+def evaluation_for(symbol: str, timeframe: str, horizon: int, model: str, config_digest: str | None = None,
                    cache: ResultsCache | None = None) -> dict[str, Any] | None:
-    """The newest stored walk-forward figures of ``model`` on this market, or None when never evaluated."""
+    """The newest stored walk-forward figures of ``model`` on this market, or None when never evaluated.
+
+    With ``config_digest`` (`EnsembleConfig.digest`, or a model's identity digest) only a record of
+    exactly that configuration counts: a record of another ensemble is never shown as this one's.
+    """
     for board in stored_leaderboards(cache):
         context = board.get("context", {})
         if (context.get("symbol"), context.get("timeframe"), context.get("horizon")) != (symbol, timeframe, horizon):
             continue
         row = board.get("models", {}).get(model)
-        if row is not None:
+        if row is not None and (config_digest is None or row.get("config_digest") == config_digest):
             keys = ("accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "edge", "baseline", "baseline_accuracy",
-                    "p_value", "verdict", "verdict_text", "sharpe")
+                    "p_value", "verdict", "verdict_text", "sharpe", "config_digest")
             return {k: row.get(k) for k in keys} | {"test_first": context.get("test_first"),
                                                     "test_last": context.get("test_last"),
                                                     "created": context.get("created")}

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from core.backtest import baselines
+from core import forecasters
 from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
 from core.backtest.metrics import direction_scores, realised_signals, return_scores, signal_scores, signals
@@ -28,8 +28,8 @@ from core.backtest.strategy import STRATEGIES, net_returns, performance, periods
 from core.data.timeframes import check_timeframe, infer_timeframe
 from core.errors import DataError
 from core.fingerprint import code_version, data_fingerprint, digest
-from core.models import registry
-from core.models.base import FoldRows, Model
+from core.models import capabilities as cap
+from core.models.base import FoldRows
 from core.models.dataset import Dataset, prepare
 from core.splits import Fold, check_horizon, walk_forward_folds
 
@@ -121,18 +121,10 @@ class BacktestResult:
 def forecaster(
     name: str, overrides: dict[str, Any] | None = None, horizon: int = 1
 ) -> tuple[Callable[[], Forecaster], dict[str, Any]]:
-    """A factory for fresh instances of a model, the ensemble or a baseline, and the configuration that keys its results."""
-    if name in baselines.BASELINES:
-        return (lambda: baselines.create_baseline(name)), {}
-    if name == "ensemble":
-        from core.ensemble.model import EnsembleConfig, EnsembleModel
-
-        settings = {**(overrides or {}), "horizon": horizon}
-        settings["members"] = tuple(settings.get("members", EnsembleConfig.members))
-        config = EnsembleConfig(**settings)
-        return (lambda: EnsembleModel(config)), EnsembleModel(config).key_config()
-    template = registry.create(name, **(overrides or {}))
-    return (lambda: registry.create(name, **(overrides or {}))), asdict(template.config)
+    """A factory for fresh instances of any registered forecaster, and the identity that keys its results."""
+    settings = dict(overrides or {})
+    template = forecasters.create_for(name, horizon, **settings)
+    return (lambda: forecasters.create_for(name, horizon, **settings)), template.identity()
 
 
 def run_folds(
@@ -148,22 +140,19 @@ def run_folds(
     """
     features, targets = market.dataset.features, market.dataset.targets
     template = make()
-    model_like = isinstance(template, Model)
-    shared = template.shared_across_folds(features, folds[0].valid.stop, seed) if model_like else None
+    share = getattr(template, "shared_across_folds", None)  # only single models prepare shared work
+    shared = share(features, folds[0].valid.stop, seed) if share else None
 
     def fit_and_predict(fold: Fold) -> pd.DataFrame:
         model = make()
-        kwargs = {} if isinstance(model, baselines.Baseline) else {"seed": seed, "device": device}
-        if model_like:
-            kwargs["fold"] = FoldRows(shared, fold.train, fold.valid)
         model.fit(features.iloc[fold.train.start : fold.train.stop], targets.iloc[fold.train.start : fold.train.stop],
                   features.iloc[fold.valid.start : fold.valid.stop], targets.iloc[fold.valid.start : fold.valid.stop],
-                  **kwargs)
+                  seed=seed, device=device, **({"fold": FoldRows(shared, fold.train, fold.valid)} if share else {}))
         first = max(0, fold.test.start - model.context_rows)
         block = model.predict(features.iloc[first : fold.test[-1] + 1])
         return block.iloc[[row - first for row in fold.test]]
 
-    workers = min(template.parallel_refits() if model_like else 1, len(folds))
+    workers = min(template.parallel_refits() if hasattr(template, "parallel_refits") else 1, len(folds))
     parts = []
     with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         for number, part in enumerate((pool.map if pool else map)(fit_and_predict, folds), start=1):
@@ -221,6 +210,7 @@ def backtest(
     info = {
         "timeframe": market.timeframe, "data": market.fingerprint, "folds": len(folds),
         "seconds": round(time.perf_counter() - started, 3), "code": code_version(), "key": key, "cached": False,
+        "config_digest": digest(config),
     }
     result = BacktestResult(name, predictions, score(predictions, settings, market.timeframe), settings, info)
     if cache is not None:
@@ -264,7 +254,8 @@ def walk_forward(
                           overrides=overrides)
     finally:
         close()
-    if model_id not in baselines.BASELINES:
-        naive = {name: backtest(name, market, chosen, cache=store).predictions for name in baselines.BASELINES}
+    if cap.BASELINE not in forecasters.spec(model_id).tags:
+        naive = {name: backtest(name, market, chosen, cache=store).predictions
+                 for name in forecasters.forecaster_ids(having=cap.BASELINE)}
         result.metrics |= versus_baselines({model_id: result.predictions}, naive, horizon)[model_id]
     return result

@@ -28,6 +28,60 @@ class UsageError(LydianError):
     """A combination of arguments that argparse cannot express."""
 
 
+class CoreChoices:
+    """A choice list read from core only when argparse checks a value or prints help.
+
+    The lists live where they are implemented (e.g. `core.ensemble.combiners.METHODS`); importing
+    that package for every ``lydian`` call would slow down each command, ``--help`` included.
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def _values(self) -> tuple[str, ...]:
+        import importlib
+
+        return tuple(getattr(importlib.import_module(self.module), self.name))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self) -> Any:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __getitem__(self, index: int) -> str:
+        return self._values()[index]
+
+
+METHODS = CoreChoices("core.ensemble.combiners", "METHODS")
+CALIBRATIONS = CoreChoices("core.ensemble.calibration", "CALIBRATIONS")
+
+
+def add_ensemble_args(parser: argparse.ArgumentParser, prefix: str = "--") -> None:
+    """The ensemble's members, method and calibration; unset ones come from the market's stored configuration."""
+    parser.add_argument(f"{prefix}members", default=None, metavar="IDS",
+                        help="models combined ('all', a family or ids a,b; default: the market's stored configuration, "
+                        "else xgboost, lightgbm, catboost)")
+    parser.add_argument(f"{prefix}method", default=None, choices=METHODS, metavar="METHOD",
+                        help="how the members are combined: %(choices)s (default: the market's stored configuration, "
+                        "else weighted)")
+    parser.add_argument(f"{prefix}calibration", default=None, choices=CALIBRATIONS, metavar="CAL",
+                        help="%(choices)s (default: the market's stored configuration, else platt)")
+
+
+def ensemble_changes(args: argparse.Namespace, prefix: str = "") -> dict[str, Any]:
+    """The ensemble settings given on the command line (``prefix``: 'ensemble_' for backtest's flags)."""
+    from core.models.registry import resolve_ids
+
+    given = {k: getattr(args, f"{prefix}{k}") for k in ("members", "method", "calibration")}
+    if given["members"] is not None:
+        given["members"] = tuple(resolve_ids(given["members"]))
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def add_source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symbol", help="e.g. BTC/USDT, BTC-USDT or BTC (quote defaults to USDT)")
     parser.add_argument(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
 from core.cli._common import UsageError, print_json
+from core.defaults import DEFAULT_MODELS
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -20,6 +22,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=5003, help="port (default 5003)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                        help="uvicorn log level (default info)")
+    serve.add_argument("--bootstrap", action="store_true",
+                       help="before opening, train the default models on every bundled market's 1h candles, skipping "
+                       "those already trained (minutes the first time; progress in the log)")
+    serve.add_argument("--symbols", help="with --bootstrap: comma-separated markets (default: every bundled one)")
+    serve.add_argument("--models", help="with --bootstrap: comma-separated ids or families (default: "
+                       f"{','.join(DEFAULT_MODELS)})")
     serve.set_defaults(handler=serve_command)
 
     token = commands.add_parser("token", help="issue bearer tokens for the API", description="Issue API bearer tokens.")
@@ -37,19 +45,46 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from core.api.app import create_app
-    from core.api.db import Database
+    from core.db import Database
     from core.api.settings import ApiSettings
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: use 1-65535")
+    if (args.symbols or args.models) and not args.bootstrap:
+        raise UsageError("--symbols and --models choose what --bootstrap trains; add --bootstrap")
     settings = ApiSettings.from_env()  # bad settings fail here, with the variable named, before binding
     Database(settings.database_url).dispose()  # so does a database that cannot be opened
     if settings.jwt_secret is None:
         print("lydian: warning: LYDIAN_JWT_SECRET is not set: training and configuration endpoints are off",
               file=sys.stderr)
+    _log_to_stderr(args.log_level)
+    if args.bootstrap:
+        _bootstrap(args, settings.train_bars)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
                 timeout_graceful_shutdown=10)
     return 0
+
+
+def _log_to_stderr(level: str) -> None:
+    """The server's own lines (bootstrap, job recovery) beside uvicorn's, in its format."""
+    from uvicorn.logging import DefaultFormatter
+
+    logger = logging.getLogger("lydian")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(level.upper())
+
+
+def _bootstrap(args: argparse.Namespace, bars: int) -> None:
+    from core.api.bootstrap import bootstrap
+
+    symbols = [s.strip() for s in (args.symbols or "").split(",") if s.strip()]
+    failed = bootstrap(symbols, (args.models or ",".join(DEFAULT_MODELS)).split(","), bars=bars)
+    if failed:
+        print(f"lydian: warning: {failed} model(s) could not be trained (see the log); serving the others",
+              file=sys.stderr)
 
 
 def token_create(args: argparse.Namespace) -> int:

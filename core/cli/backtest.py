@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import UsageError, add_source_args, check_table_path, load, print_json, write_table
+from core.cli._common import (
+    UsageError, add_ensemble_args, add_source_args, check_table_path, ensemble_changes, load, print_json, write_table,
+)
 
 
 def _fraction_or_row(text: str) -> float | int:
@@ -32,10 +34,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--models", default="lightgbm",
                         help="'all', a family (lstm, gru, transformer, cnn, boosting), ids a,b and/or 'ensemble' "
                         "(default lightgbm)")
-    parser.add_argument("--ensemble-members", default="boosting",
-                        help="models combined by 'ensemble' (default boosting: xgboost, lightgbm, catboost)")
-    parser.add_argument("--ensemble-method", default="weighted",
-                        help="weighted (default), stacking, soft_vote, hard_vote, bagging or bma")
+    add_ensemble_args(parser, "--ensemble-")
     parser.add_argument("--horizon", type=int, default=1, help="bars ahead to forecast (default 1)")
     parser.add_argument("--test-start", type=_fraction_or_row, default=0.5,
                         help="first forecast: a fraction of the labelled rows (default 0.5) or a row number")
@@ -93,30 +92,22 @@ def print_board(board: dict[str, Any]) -> None:
 
 
 def backtest_command(args: argparse.Namespace) -> int:
-    from core.backtest.leaderboard import leaderboard
+    from core import forecasters, service
     from core.backtest.progress import tqdm_bars
-    from core.models import registry
+    from core.ensemble import ENSEMBLE
+    from core.models.store import Key
 
     _check(args)
-    words = [w.strip() for w in args.models.split(",") if w.strip()]
-    ids = registry.resolve_ids(",".join(w for w in words if w != "ensemble")) if words != ["ensemble"] else []
-    overrides: dict[str, dict] = {m: {"max_epochs": args.epochs} for m in ids if args.epochs and registry.spec(m).sequence}
-    if "ensemble" in words:
-        from core.ensemble import Combiner
-
-        Combiner(args.ensemble_method)  # an unknown method fails before any work
-        members = registry.resolve_ids(args.ensemble_members)
-        overrides["ensemble"] = {"members": members, "method": args.ensemble_method, "member_overrides": {
-            m: {"max_epochs": args.epochs} for m in members if args.epochs and registry.spec(m).sequence}}
-        ids.append("ensemble")
     candles = load(args)
+    key = Key(candles.attrs.get("symbol") or "uploaded", candles.attrs.get("timeframe") or "1h", args.horizon)
+    ids = forecasters.resolve_ids(args.models)
+    config = service.ensemble_config(key, **ensemble_changes(args, "ensemble_")) if ENSEMBLE in ids else None
     progress, close = tqdm_bars(len(ids))
     try:
-        board = leaderboard(
-            ids, candles, args.horizon, timeframe=candles.attrs.get("timeframe"), symbol=candles.attrs.get("symbol"),
-            cache=not args.no_cache, device=args.device, progress=progress, overrides=overrides,
-            start=args.test_start, refit_every=args.refit_every, window=args.window, train_size=args.train_size,
-            fee=args.fee, slippage=args.slippage, seed=args.seed,
+        board = service.evaluate(
+            candles, key, ids, config=config, epochs=args.epochs, cache=not args.no_cache, device=args.device,
+            progress=progress, start=args.test_start, refit_every=args.refit_every,
+            window=args.window, train_size=args.train_size, fee=args.fee, slippage=args.slippage, seed=args.seed,
         )
     finally:
         close()

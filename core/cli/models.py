@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from core.cli._common import add_source_args, load, print_json
+from core.cli._common import add_ensemble_args, add_source_args, ensemble_changes, load, print_json
 
 
 def _version(text: str) -> int | str:
@@ -63,7 +63,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "evaluation) and store each as a new version. Shows per-model and per-epoch progress.",
     )
     add_source_args(train)
-    train.add_argument("--models", default="lightgbm", help="'all', a family (lstm, gru, transformer, cnn, boosting) or ids a,b (default lightgbm)")
+    train.add_argument("--models", default="lightgbm", help="'all', a family (lstm, gru, transformer, cnn, boosting), "
+                       "ids a,b and/or 'ensemble' (trains the ensemble with its own members; default lightgbm)")
+    add_ensemble_args(train, "--ensemble-")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--epochs", type=int, default=None, help="cap on epochs for the nets (default: their own)")
     _add_market_args(train)
@@ -74,33 +76,35 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     add_source_args(predict)
     predict.add_argument("--model", required=True,
                          help="a model id (see 'lydian models list') or 'ensemble' for the combined BUY/SELL/HOLD signal")
-    predict.add_argument("--method", default="weighted",
-                         help="ensemble only: weighted (default), stacking, soft_vote, hard_vote, bagging or bma")
-    predict.add_argument("--calibration", default="platt",
-                         help="ensemble only: platt (default), isotonic, temperature or none")
+    add_ensemble_args(predict)
     predict.add_argument("--version", type=_version, default=None, help="version number or 'latest' (default: promoted, else latest)")
     _add_market_args(predict)
     predict.set_defaults(handler=predict_command)
 
 
 def models_list(args: argparse.Namespace) -> int:
+    from core import forecasters
     from core.features import feature_groups
-    from core.models import registry
+    from core.models import capabilities as cap
 
     n_features = len(feature_groups())
     rows = [
-        {"id": s.model_id, "family": s.family, "parameters": registry.parameter_count(s.model_id, n_features),
+        {"id": s.model_id, "family": s.family, "parameters": forecasters.parameter_count(s.model_id, n_features),
+         "tags": sorted(s.tags), "available": s.available, "install": s.install if not s.available else "",
          "description": s.description}
-        for s in registry.registry().values()
+        for s in forecasters.registry().values()
     ]
     if args.json:
         print_json(rows)
         return 0
     print(f"{'id':<22} {'family':<12} {'parameters':>10}  description")
     for row in rows:
-        size = f"{row['parameters']:,}" if row["parameters"] else "trees"
-        print(f"{row['id']:<22} {row['family']:<12} {size:>10}  {row['description']}")
-    print(f"\n{len(rows)} models; parameter counts for {n_features} input features.")
+        size = f"{row['parameters']:,}" if row["parameters"] else "-" if cap.BASELINE in row["tags"] else "trees"
+        note = f"  [unavailable: {row['install']}]" if not row["available"] else ""
+        print(f"{row['id']:<22} {row['family']:<12} {size:>10}  {row['description']}{note}")
+    single = sum(1 for r in rows if cap.BASELINE not in r["tags"] and cap.COMBINER not in r["tags"])
+    print(f"\n{single} models, {len(rows) - single} baselines and ensembles; parameter counts for {n_features} "
+          "input features.")
     return 0
 
 
@@ -191,23 +195,20 @@ class _Bars:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from core.models import registry
-    from core.models.training import train_models
-
+    from core import forecasters, service
+    from core.ensemble import ENSEMBLE
     from core.models.device import pick_device
 
-    ids = registry.resolve_ids(args.models)
+    ids = forecasters.resolve_ids(args.models)
     device = str(pick_device(args.device))
     candles = load(args)
     key = _key(args, candles.attrs.get("symbol"), candles.attrs.get("timeframe"))
-    overrides = {}
-    if args.epochs is not None:
-        overrides = {m: {"max_epochs": args.epochs} for m in ids if registry.spec(m).sequence}
+    config = service.ensemble_config(key, **ensemble_changes(args, "ensemble_")) if ENSEMBLE in ids else None
     print(f"training {len(ids)} model(s) on {device}", file=sys.stderr)
     bars = _Bars(len(ids))
     try:
-        reports = train_models(candles, key, ids, source=candles.attrs.get("source", "bundled"), seed=args.seed,
-                               device=device, progress=bars, overrides=overrides)
+        reports = service.train(candles, key, ids, source=candles.attrs.get("source", "bundled"), epochs=args.epochs,
+                                config=config, seed=args.seed, device=device, progress=bars)
     finally:
         bars.close()
     if args.json:
@@ -223,13 +224,13 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    from core.models.inference import predict_latest
+    from core import service
 
     candles = load(args)
     key = _key(args, candles.attrs.get("symbol"), candles.attrs.get("timeframe"))
     if args.model == "ensemble":
         return _ensemble_command(args, candles, key)
-    result = predict_latest(candles, key, args.model, args.version)
+    result = service.forecast(candles, key, args.model, args.version)
     if args.json:
         print_json(result)
         return 0
@@ -241,9 +242,9 @@ def predict_command(args: argparse.Namespace) -> int:
 
 
 def _ensemble_command(args: argparse.Namespace, candles: Any, key: Any) -> int:
-    from core.ensemble import ensemble_signal
+    from core import service
 
-    signal = ensemble_signal(candles, key, method=args.method, calibration=args.calibration)
+    signal = service.signal(candles, key, service.ensemble_config(key, **ensemble_changes(args)))
     if args.json:
         print_json(signal.to_dict())
         return 0

@@ -1,14 +1,14 @@
 """Ensemble: weighting, stacking, voting, bagging, BMA, calibration and the BUY/SELL/HOLD signal.
 
-`EnsembleModel` is a forecaster like any model (the walk-forward runs it as ``"ensemble"``);
-`ensemble_signal` combines the stored, trained members of a market into the latest `Signal`;
-`ensemble_signals` does it for many markets, their features built side by side.
+`EnsembleModel` is a forecaster like any model: the walk-forward runs it as ``"ensemble"``, training
+stores it as one versioned artifact with its members, and `ensemble_signal` turns the stored one
+into the latest `Signal` (`ensemble_signals`: many markets, their features built side by side).
 """
 
 from core.ensemble.calibration import CALIBRATIONS, Calibrator, expected_calibration_error, reliability
-from core.ensemble.combiners import METHODS, Combiner, EnsembleError, bma_weights, skill_weights
-from core.ensemble.live import ensemble_signal, ensemble_signals, trained_members
-from core.ensemble.model import DEFAULT_MEMBERS, ENSEMBLE, EnsembleConfig, EnsembleModel
+from core.ensemble.combiners import METHODS, Combiner, EnsembleError, bma_weights, hedge_weights, skill_weights
+from core.ensemble.live import NotTrainedError, ensemble_signal, ensemble_signals, trained_ensemble
+from core.ensemble.model import DEFAULT_MEMBERS, ENSEMBLE, CalibrationCheck, EnsembleConfig, EnsembleModel
 from core.ensemble.signal import Signal, SignalSettings, make_signal, time_horizon
 
 __all__ = [
@@ -16,14 +16,17 @@ __all__ = [
     "DEFAULT_MEMBERS",
     "ENSEMBLE",
     "METHODS",
+    "CalibrationCheck",
     "Calibrator",
     "Combiner",
     "EnsembleConfig",
     "EnsembleError",
     "EnsembleModel",
+    "NotTrainedError",
     "Signal",
     "SignalSettings",
     "bma_weights",
+    "hedge_weights",
     "ensemble_signal",
     "ensemble_signals",
     "expected_calibration_error",
@@ -31,5 +34,5 @@ __all__ = [
     "reliability",
     "skill_weights",
     "time_horizon",
-    "trained_members",
+    "trained_ensemble",
 ]

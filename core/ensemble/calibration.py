@@ -8,7 +8,7 @@ market actually went up, and the expected calibration error (ECE) is the count-w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -32,9 +32,11 @@ class Calibrator:
     def fit(self, p: np.ndarray, y: np.ndarray) -> Self:
         p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)
         if self.method == "platt":
-            self.model_ = LogisticRegression(C=1e6, max_iter=1000).fit(logit(p)[:, None], y.astype(int))
+            platt = LogisticRegression(C=1e6, max_iter=1000).fit(logit(p)[:, None], y.astype(int))
+            self.slope_, self.intercept_ = float(platt.coef_[0, 0]), float(platt.intercept_[0])
         elif self.method == "isotonic":
-            self.model_ = IsotonicRegression(y_min=EPS, y_max=1 - EPS, out_of_bounds="clip").fit(p, y)
+            iso = IsotonicRegression(y_min=EPS, y_max=1 - EPS, out_of_bounds="clip").fit(p, y)
+            self.knots_x_, self.knots_y_ = iso.X_thresholds_.astype(np.float64), iso.y_thresholds_.astype(np.float64)
         elif self.method == "temperature":
             z = logit(p)
 
@@ -48,14 +50,41 @@ class Calibrator:
     def transform(self, p: np.ndarray) -> np.ndarray:
         p = np.asarray(p, dtype=np.float64)
         if self.method == "platt":  # predict_proba's own maths, without its input checks (0.5 ms a live signal)
-            out = 1 / (1 + np.exp(-(self.model_.coef_[0, 0] * logit(p) + self.model_.intercept_[0])))
-        elif self.method == "isotonic":
-            out = self.model_.predict(p)
+            out = 1 / (1 + np.exp(-(self.slope_ * logit(p) + self.intercept_)))
+        elif self.method == "isotonic":  # IsotonicRegression.predict: linear between knots, clipped outside
+            out = np.interp(p, self.knots_x_, self.knots_y_)
         elif self.method == "temperature":
             out = 1 / (1 + np.exp(-logit(p) / self.temperature_))
         else:
             out = p
         return np.clip(out, EPS, 1 - EPS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted calibration as JSON-able numbers."""
+        if self.method == "platt":
+            return {"method": self.method, "slope": self.slope_, "intercept": self.intercept_}
+        if self.method == "isotonic":
+            return {"method": self.method, "x": self.knots_x_.tolist(), "y": self.knots_y_.tolist()}
+        if self.method == "temperature":
+            return {"method": self.method, "temperature": self.temperature_}
+        return {"method": self.method}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> "Calibrator":
+        try:
+            calibrator = cls(state["method"])
+            if calibrator.method == "platt":
+                calibrator.slope_, calibrator.intercept_ = float(state["slope"]), float(state["intercept"])
+            elif calibrator.method == "isotonic":
+                calibrator.knots_x_ = np.asarray(state["x"], dtype=np.float64)
+                calibrator.knots_y_ = np.asarray(state["y"], dtype=np.float64)
+                if calibrator.knots_x_.shape != calibrator.knots_y_.shape or not len(calibrator.knots_x_):
+                    raise ValueError("knots of different lengths")
+            elif calibrator.method == "temperature":
+                calibrator.temperature_ = float(state["temperature"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EnsembleError(f"a saved calibration is incomplete or malformed ({exc})") from None
+        return calibrator
 
 
 def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> pd.DataFrame:

@@ -1,55 +1,42 @@
-"""The latest ensemble signal from stored, trained members: what the CLI, the dashboard and the API call.
+"""The latest ensemble signal from a stored, trained ensemble: what the service (and so every face) calls.
 
-Members are loaded once (the shared model cache of `core.models.inference`). The combiner and
-the calibrator are fitted on the members' forecasts over their untouched test window (the last
-20 % of the data they were trained on, which training never saw), at most ``FIT_ROWS`` of its
-earliest rows: the first two thirds fit them, the last third measures the calibration error.
-The fit is kept in memory keyed by the member versions and that window, so a warm signal costs
-one feature computation over the recent bars (cached per set of candles) and one forward pass
-per member.
+The ensemble is trained and stored like any model (`EnsembleModel`, one versioned artifact with
+its members). A signal loads the newest stored version whose members match the requested
+configuration, once per process (`core.models.inference`); a different combination (method,
+calibration, user weights) is re-fitted from that version's held-out forecasts, exactly as a
+full fit would, and kept in memory. A warm signal costs one feature computation over the recent
+bars (cached per set of candles) and one forward pass per member.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.backtest.leaderboard import evaluation_for
-from core.ensemble.calibration import Calibrator, expected_calibration_error, reliability
-from core.ensemble.combiners import Combiner, EnsembleError
-from core.ensemble.model import member_predictions
-from core.ensemble.signal import Signal, SignalSettings, make_signal
 from core.data.validate import COLUMNS as CANDLE_COLUMNS
+from core.ensemble.model import COMBINATION, ENSEMBLE, EnsembleConfig, EnsembleModel, member_predictions
+from core.ensemble.signal import Signal, SignalSettings, make_signal
 from core.errors import LydianError
 from core.features import build_features
 from core.features.pool import build_features_many
-from core.models import registry
 from core.models.inference import loaded_model
 from core.models.store import Key, ModelStore
 
-FIT_ROWS = 3_000  # latest test-window rows used to fit weights and calibration
 LIVE_BARS = 1_000  # recent candles the live features are computed from: the latest rows then match full-history features to within 2e-4 of a standard deviation (tests/test_features.py)
 
 _lock = threading.Lock()
-_fitted: dict[tuple, "FittedEnsemble"] = {}
+_combined: dict[tuple, EnsembleModel] = {}
 _features: dict[tuple, pd.DataFrame] = {}
 FEATURE_CACHE = 256  # sets of recent features kept: a batch of 100 markets, twice over
 
 
-@dataclass(frozen=True)
-class FittedEnsemble:
-    combiner: Combiner
-    calibrator: Calibrator
-    fit_rows: int
-    ece_before: float  # expected calibration error on the held-out last third, before calibration
-    ece_after: float
-    reliability_before: pd.DataFrame  # reliability diagram on that third (see core.ensemble.reliability)
-    reliability_after: pd.DataFrame
+class NotTrainedError(LydianError):
+    """No stored ensemble has the requested members: it must be trained first."""
 
 
 def _stamp(candles: pd.DataFrame, rows: int) -> tuple:
@@ -76,132 +63,105 @@ def recent_features(candles: pd.DataFrame, rows: int) -> pd.DataFrame:
         return _features[stamp]
 
 
-def trained_members(key: Key, store: ModelStore | None = None) -> list[str]:
-    """Registered models with at least one stored version for this market, in registry order."""
+def stored_version(key: Key, config: EnsembleConfig, store: ModelStore) -> int | None:
+    """The newest stored ensemble version trained with ``config``'s members (any combination), or None."""
+    wanted = config.members_digest()
+    for version in reversed(store.versions(key, ENSEMBLE)):
+        try:
+            saved = EnsembleConfig().with_overrides(store.meta(key, ENSEMBLE, version)["config"])
+        except LydianError:
+            continue  # an altered or foreign version is never served; `lydian models versions` shows it
+        if saved.members_digest() == wanted:
+            return version
+    return None
+
+
+def trained_ensemble(key: Key, config: EnsembleConfig, store: ModelStore | None = None) -> EnsembleModel:
+    """The stored ensemble with exactly ``config``: loaded once, its combination re-fitted when it differs."""
     store = store or ModelStore()
-    return [m for m in registry.model_ids() if store.versions(key, m)]
-
-
-def _fit_window(models: dict[str, Any], candles: pd.DataFrame, key: Key) -> pd.DataFrame:
-    """The candles the ensemble is fitted on: up to `FIT_ROWS` bars right after the members' training data.
-
-    The earliest bars after training are used (not the latest), so the fit, and its cache entry,
-    stay the same as new candles arrive; `LIVE_BARS` earlier bars come along for the indicators' warm-up.
-    """
-    test_from = max(pd.Timestamp(m.meta_["data"]["test_from"]) for m in models.values())
-    first = int(candles.index.searchsorted(test_from))
-    return candles.iloc[max(first - LIVE_BARS, 0) : first + FIT_ROWS + key.horizon]
-
-
-def _fit(models: dict[str, Any], window: pd.DataFrame, key: Key, method: str, calibration: str,
-         user_weights: dict[str, float] | None) -> FittedEnsemble:
-    test_from = max(pd.Timestamp(m.meta_["data"]["test_from"]) for m in models.values())
-    features = build_features(window)
-    labelled = features.index[: max(len(features) - key.horizon, 0)]
-    rows = labelled[labelled >= test_from][:FIT_ROWS]
-    if len(rows) < 50:
-        raise EnsembleError(
-            f"only {len(rows)} bars after the members' training data to fit the ensemble on; "
-            "retrain the members on an earlier range or load more recent candles"
+    version = stored_version(key, config, store)
+    if version is None:
+        raise NotTrainedError(
+            f"no trained ensemble of {', '.join(config.members)} for {key.symbol} {key.timeframe} horizon "
+            f"{key.horizon}; train it first (lydian train --symbol {key.symbol} --timeframe {key.timeframe} "
+            f"--models ensemble)"
         )
-    context = max(m.context_rows for m in models.values())
-    start = features.index.get_loc(rows[0]) - context
-    p_up, _ = member_predictions(models, features.iloc[max(start, 0) : features.index.get_loc(rows[-1]) + 1])
-    P = p_up.loc[rows].to_numpy()
-    close = window["close"]
-    y = (close.shift(-key.horizon) > close).astype(float).loc[rows].to_numpy()
-    fit, check = slice(0, len(rows) * 2 // 3), slice(len(rows) * 2 // 3, None)  # ECE is judged on the last third
-    combiner = Combiner(method, user_weights=user_weights).fit(P[fit], y[fit], list(models))
-    raw = combiner.combine(P)
-    calibrator = Calibrator(calibration).fit(raw[fit], y[fit])
-    calibrated = calibrator.transform(raw[check])
-    return FittedEnsemble(combiner, calibrator, len(rows), expected_calibration_error(raw[check], y[check]),
-                          expected_calibration_error(calibrated, y[check]), reliability(raw[check], y[check]),
-                          reliability(calibrated, y[check]))
-
-
-def fitted_ensemble(models: dict[str, Any], candles: pd.DataFrame, key: Key, method: str = "weighted",
-                    calibration: str = "platt", user_weights: dict[str, float] | None = None) -> FittedEnsemble:
-    """The combiner and calibrator for these member versions, fitted once and then reused."""
-    window = _fit_window(models, candles, key)
-    versions = tuple(sorted((m, model.meta_["version"]) for m, model in models.items()))
-    cache_key = (key, versions, method, calibration, tuple(sorted((user_weights or {}).items())),
-                 str(window.index[0]) if len(window) else "", str(window.index[-1]) if len(window) else "", len(window))
+    model: EnsembleModel = loaded_model(key, ENSEMBLE, version, store)
+    if model.config == config:
+        return model
+    cache_key = (store.root, key, version, store.identity(key, ENSEMBLE, version), config.digest())
     with _lock:
-        if cache_key not in _fitted:
-            _fitted[cache_key] = _fit(models, window, key, method, calibration, user_weights)
-        return _fitted[cache_key]
-
-
-def _members(key: Key, members: list[str] | None, store: ModelStore) -> dict[str, Any]:
-    members = members or trained_members(key, store)
-    if not members:
-        raise LydianError(f"no trained models for {key.symbol} {key.timeframe} horizon {key.horizon}; train some first "
-                          f"(lydian train --symbol {key.symbol} --timeframe {key.timeframe} --models boosting)")
-    return {m: loaded_model(key, m, None, store) for m in members}
-
-
-def _rows(models: dict[str, Any]) -> int:
-    """Feature rows a live forecast needs: the forecast bar and the longest look-back before it."""
-    return max(m.context_rows for m in models.values()) + 1
+        if cache_key not in _combined:
+            _combined[cache_key] = model.with_combination(**{k: getattr(config, k) for k in COMBINATION})
+        return _combined[cache_key]
 
 
 def ensemble_signal(
-    candles: pd.DataFrame, key: Key, *, members: list[str] | None = None, method: str = "weighted",
-    calibration: str = "platt", user_weights: dict[str, float] | None = None,
-    settings: SignalSettings = SignalSettings(), store: ModelStore | None = None,
+    candles: pd.DataFrame, key: Key, *, config: EnsembleConfig | None = None,
+    settings: SignalSettings = SignalSettings(), evaluation: dict[str, Any] | None = None,
+    store: ModelStore | None = None,
 ) -> Signal:
-    """The BUY/SELL/HOLD signal for the bar after the last candle, with its honest context."""
-    models = _members(key, members, store or ModelStore())
-    features = recent_features(candles, _rows(models))
-    return _signal(candles, key, models, features, method, calibration, user_weights, settings)
+    """The BUY/SELL/HOLD signal for the bar after the last candle, with its honest context.
+
+    ``evaluation`` is the walk-forward record of exactly this configuration (`EnsembleConfig.digest`),
+    looked up by the caller (`core.service`), or None. The configuration's ``min_confidence`` decides HOLD.
+    """
+    model = trained_ensemble(key, _for(config, key), store)
+    features = recent_features(candles, model.context_rows + 1)
+    return _signal(candles, key, model, features, settings, evaluation)
 
 
 def ensemble_signals(
-    markets: list[tuple[pd.DataFrame, Key]], *, members: list[str] | None = None, method: str = "weighted",
-    calibration: str = "platt", user_weights: dict[str, float] | None = None,
-    settings: SignalSettings = SignalSettings(), store: ModelStore | None = None,
+    markets: list[tuple[pd.DataFrame, Key]], *, config: EnsembleConfig | None = None,
+    settings: SignalSettings = SignalSettings(), evaluations: list[dict[str, Any] | None] | None = None,
+    store: ModelStore | None = None,
 ) -> list[Signal]:
-    """`ensemble_signal` for many (candles, market) pairs, with the same options for each.
+    """`ensemble_signal` for many (candles, market) pairs, with the same configuration for each.
 
     The recent features not yet cached are built by worker processes (`build_features_many`)
     while this process turns the ones already built into signals.
     """
     store = store or ModelStore()
-    chosen = [_members(key, members, store) for _, key in markets]
-    rows = [_rows(models) for models in chosen]
+    models = [trained_ensemble(key, _for(config, key), store) for _, key in markets]
+    rows = [model.context_rows + 1 for model in models]
     stamps = [_stamp(candles, n) for (candles, _), n in zip(markets, rows)]
     with _lock:
         todo = [i for i, stamp in enumerate(stamps) if stamp not in _features]
     built = build_features_many([markets[i][0].iloc[-LIVE_BARS:] for i in todo], [rows[i] for i in todo])
     waiting, signals = set(todo), []
-    for i, ((candles, key), models) in enumerate(zip(markets, chosen)):
+    for i, ((candles, key), model) in enumerate(zip(markets, models)):
         with _lock:
             if i in waiting:  # built in the order asked for: the next one is this market's
                 _remember(stamps[i], next(built))
             features = _features.get(stamps[i])
         if features is None:  # dropped from the cache meanwhile: a batch larger than `FEATURE_CACHE`
             features = recent_features(candles, rows[i])
-        signals.append(_signal(candles, key, models, features, method, calibration, user_weights, settings))
+        evaluation = evaluations[i] if evaluations else None
+        signals.append(_signal(candles, key, model, features, settings, evaluation))
     return signals
 
 
-def _signal(candles: pd.DataFrame, key: Key, models: dict[str, Any], features: pd.DataFrame, method: str,
-            calibration: str, user_weights: dict[str, float] | None, settings: SignalSettings) -> Signal:
-    members = list(models)
-    fitted = fitted_ensemble(models, candles, key, method, calibration, user_weights)
-    p_up, returns = member_predictions(models, features)
+def _for(config: EnsembleConfig | None, key: Key) -> EnsembleConfig:
+    """The configuration for this market's horizon (the purge between early stopping and held-out rows)."""
+    return dataclasses.replace(config or EnsembleConfig(), horizon=key.horizon)
+
+
+def _signal(candles: pd.DataFrame, key: Key, model: EnsembleModel, features: pd.DataFrame,
+            settings: SignalSettings, evaluation: dict[str, Any] | None) -> Signal:
+    p_up, returns = member_predictions(model.members_, features)
     latest_p, latest_r = p_up.iloc[-1].to_numpy(), returns.iloc[-1].to_numpy()
     if not np.isfinite(latest_p).all():
         raise LydianError("not enough recent candles for every member's look-back window")
-    raw = float(fitted.combiner.combine(latest_p[None, :])[0])
-    evaluation = evaluation_for(key.symbol, key.timeframe, key.horizon, "ensemble")
-    note = "" if evaluation else (f"not evaluated yet: run 'lydian backtest --symbol {key.symbol} --timeframe "
-                                  f"{key.timeframe} --models ensemble' for its walk-forward accuracy")
+    combiner, config = model.combiner_, model.config
+    raw = float(combiner.combine(latest_p[None, :])[0])
+    note = "" if evaluation else (f"this configuration is not evaluated yet: run 'lydian backtest --symbol "
+                                  f"{key.symbol} --timeframe {key.timeframe} --models ensemble' (same method, "
+                                  "calibration and members) for its walk-forward accuracy")
     return make_signal(
         candles, symbol=key.symbol, timeframe=key.timeframe, horizon=key.horizon,
-        probability=float(fitted.calibrator.transform(np.array([raw]))[0]), raw_probability=raw,
-        expected_return=float(latest_r @ fitted.combiner.weights_), member_p=dict(zip(members, map(float, latest_p))),
-        weights=fitted.combiner.weights(), pulls=fitted.combiner.contributions(latest_p), method=method,
-        calibration=calibration, settings=settings, evaluation=evaluation, note=note,
+        probability=float(model.calibrator_.transform(np.array([raw]))[0]), raw_probability=raw,
+        expected_return=float(latest_r @ combiner.weights_), member_p=dict(zip(model.members_, map(float, latest_p))),
+        weights=combiner.weights(), pulls=combiner.contributions(latest_p), method=config.method,
+        calibration=config.calibration, settings=dataclasses.replace(settings, min_confidence=config.min_confidence),
+        evaluation=evaluation, note=note, config_digest=config.digest(),
     )

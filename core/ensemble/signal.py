@@ -73,6 +73,7 @@ class Signal:
     contributing_models: list[Contribution] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
     note: str = ""
+    config_digest: str = ""  # the ensemble configuration this signal (and its evaluation) belongs to
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,7 +116,7 @@ def make_signal(
     candles: pd.DataFrame, *, symbol: str, timeframe: str, horizon: int, probability: float, raw_probability: float,
     expected_return: float, member_p: dict[str, float], weights: dict[str, float], pulls: dict[str, float],
     method: str, calibration: str, settings: SignalSettings = SignalSettings(),
-    evaluation: dict[str, Any] | None = None, note: str = "",
+    evaluation: dict[str, Any] | None = None, note: str = "", config_digest: str = "",
 ) -> Signal:
     """Assemble the signal for the bar after the last candle."""
     if candles.empty:
@@ -141,5 +142,5 @@ def make_signal(
         symbol, timeframe, horizon, candles.index[-1].isoformat(), action, round(probability, 6),
         round(raw_probability, 6), round(confidence, 6), price, target, expected_return, stop, take,
         time_horizon(horizon, timeframe), risk_score(candles, p), round(agreement, 1), method, calibration,
-        members, evaluation, note,
+        members, evaluation, note, config_digest,
     )

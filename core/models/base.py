@@ -105,6 +105,10 @@ class Model(ABC):
         return 1
 
     # ---- shared pipeline
+    def identity(self) -> dict[str, Any]:
+        """Everything besides code and data that changes the forecasts: what cache keys and records hash."""
+        return self.config.to_dict()
+
     @property
     def lookback(self) -> int:
         return int(getattr(self.config, "lookback", 1)) if self.sequence else 1

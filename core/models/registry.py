@@ -109,6 +109,17 @@ def _booster_specs() -> dict[str, ModelSpec]:
 
 
 @lru_cache(maxsize=1)
+def _baseline_specs() -> dict[str, ModelSpec]:
+    from core.models.baselines import BASELINES, BaselineConfig
+
+    return {
+        cls.name: ModelSpec(cls.name, cls.family, cls.description, BaselineConfig(),
+                            lambda model_id, config, cls=cls: cls(model_id, config), sequence=False, tags=cls.tags)
+        for cls in BASELINES
+    }
+
+
+@lru_cache(maxsize=1)
 def _single() -> dict[str, ModelSpec]:
     """The single models, grouped by family in `FAMILIES` order, each family in its table's order."""
     specs = {**_net_specs(), **_booster_specs()}
@@ -116,8 +127,8 @@ def _single() -> dict[str, ModelSpec]:
 
 
 def registry() -> dict[str, ModelSpec]:
-    """Every registered forecaster: the single models first, then what higher layers registered."""
-    return _single() | _extra
+    """Every registered forecaster: the single models, the baselines, then what higher layers registered."""
+    return _single() | _baseline_specs() | _extra
 
 
 def model_ids() -> list[str]:
@@ -145,6 +156,13 @@ def create(model_id: str, **overrides: Any) -> Any:
         raise UnknownModelError(f"{model_id} needs {', '.join(entry.requires)}, which is not installed; "
                                 f"add it with: {entry.install}")
     return entry.build(model_id, entry.defaults.with_overrides(overrides))
+
+
+def create_for(model_id: str, horizon: int, **overrides: Any) -> Any:
+    """`create` for a forecast horizon: a forecaster whose configuration has one (the ensemble purges by it) gets it."""
+    if "horizon" in spec(model_id).defaults.to_dict():
+        overrides = {**overrides, "horizon": horizon}
+    return create(model_id, **overrides)
 
 
 def parameter_count(model_id: str, n_features: int) -> int | None:

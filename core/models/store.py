@@ -83,6 +83,12 @@ def _meta_checksum(path: str, inode: int, size: int, mtime_ns: int) -> str:
         return ""
 
 
+def _inside(name: str) -> bool:
+    """A stored file name is a plain relative path (members of an ensemble sit in sub-folders)."""
+    parts = Path(name).parts
+    return bool(parts) and not Path(name).is_absolute() and ".." not in parts and "\\" not in name
+
+
 class ModelStore:
     """Save, list, load, promote and delete model versions under one root folder."""
 
@@ -119,7 +125,7 @@ class ModelStore:
                 "encryption": encryption.ALGORITHM if key_bytes else None,
                 **(extra or {}),
             }
-            names = sorted(p.name for p in staging.iterdir())
+            names = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
             if key_bytes:
                 for name in names:
                     path = staging / name
@@ -206,6 +212,8 @@ class ModelStore:
         if meta.get("schema") != SCHEMA or meta.get("model_id") != model_id:
             raise ModelFileError(f"{path} belongs to {meta.get('model_id')!r} schema {meta.get('schema')}, not {model_id}")
         for name, digest in meta["files"].items():
+            if not _inside(name):
+                raise ModelFileError(f"{path} names a file outside its folder ({name!r}); refusing to read it")
             file = folder / name
             if not file.is_file():
                 raise ModelFileError(f"{file} is missing; the saved model is incomplete")
@@ -242,6 +250,7 @@ class ModelStore:
                     f"{folder / name} cannot be decrypted: {encryption.KEY_ENV} is not the key it was saved with, "
                     "or the file or its meta.json was altered"
                 ) from None
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
             (into / name).write_bytes(plain)
 
     def catalog(self) -> list[dict[str, Any]]:

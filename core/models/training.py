@@ -54,7 +54,7 @@ def train_models(
     for position, model_id in enumerate(model_ids):
         if progress:
             progress({"event": "model", "model": model_id, "index": position, "total": len(model_ids)})
-        model = registry.create(model_id, **(overrides or {}).get(model_id, {}))
+        model = registry.create_for(model_id, key.horizon, **(overrides or {}).get(model_id, {}))
         model.fit(x_train, y_train, x_valid, y_valid, seed=seed, device=device, progress=progress)
         version = store.save(model, key, data)
         metrics = model.valid_metrics_

@@ -13,9 +13,10 @@ from core.api.context import READ_ERRORS, WRITE_ERRORS, Context, context
 from core.api.errors import ApiError
 from core.api.responses import EnsembleConfigOut, PerformanceOut, WeightsOut
 from core.api.schemas import ConfigureRequest, MarketQuery
+from core import service
 from core.api.service import finite
-from core.backtest.leaderboard import evaluation_for
-from core.ensemble import trained_members
+from core.ensemble import DEFAULT_MEMBERS, ENSEMBLE
+from core.errors import LydianError
 from core.models.store import Key
 
 router = APIRouter(tags=["ensemble"])
@@ -36,17 +37,20 @@ def weights(query: Annotated[MarketQuery, Query()], ctx: Ctx, _: Annotated[Ident
              summary="Store the ensemble configuration of one market (needs a token; audited)")
 def configure(body: ConfigureRequest, ctx: Ctx, who: Annotated[Identity, Depends(writer)]) -> dict[str, Any]:
     symbol = ctx.markets.check(body.symbol, body.timeframe)
+    members = body.members or list(DEFAULT_MEMBERS)
     if body.user_weights is not None:
-        members = trained_members(Key(symbol, body.timeframe, body.horizon))
         unknown = sorted(set(body.user_weights) - set(members))
         if unknown:
-            raise ApiError(422, "bad_ensemble", f"weights given for models not trained on {symbol} {body.timeframe} "
-                           f"horizon {body.horizon}: {', '.join(unknown)}; trained: {', '.join(members) or 'none'}")
+            raise ApiError(422, "bad_ensemble", f"weights given for models that are not members: {', '.join(unknown)}; "
+                           f"members: {', '.join(members)}")
         if sum(body.user_weights.values()) <= 0:
             raise ApiError(422, "bad_ensemble", "user weights must not all be zero")
     values = body.model_dump(include=set(configs.FIELDS))
-    result = configs.save(ctx.db, symbol, body.timeframe, body.horizon, values, who.name, who.client,
-                          body.model_dump(mode="json"))
+    try:
+        result = configs.save(ctx.db, symbol, body.timeframe, body.horizon, values, who.name, who.client,
+                              body.model_dump(mode="json"))
+    except LydianError as exc:  # unknown or repeated members, an ensemble as a member
+        raise ApiError(422, "bad_ensemble", str(exc)) from None
     ctx.predictor.forget_configs()
     return result
 
@@ -56,10 +60,12 @@ def configure(body: ConfigureRequest, ctx: Ctx, who: Annotated[Identity, Depends
 def performance(query: Annotated[MarketQuery, Query()], ctx: Ctx,
                 _: Annotated[Identity, Depends(reader)]) -> dict[str, Any]:
     symbol = ctx.markets.check(query.symbol, query.timeframe)
-    members = trained_members(Key(symbol, query.timeframe, query.horizon))
-    ensemble = finite(evaluation_for(symbol, query.timeframe, query.horizon, "ensemble"))
-    evaluated = {m: finite(evaluation_for(symbol, query.timeframe, query.horizon, m)) for m in members}
-    note = "" if ensemble else (f"the ensemble was not walked forward on {symbol} {query.timeframe} yet: run "
+    key = Key(symbol, query.timeframe, query.horizon)
+    config = service.ensemble_config(key)
+    ensemble = finite(service.evaluation(key, ENSEMBLE, config))
+    evaluated = {m: finite(service.evaluation(key, m)) for m in config.members}
+    note = "" if ensemble else (f"the ensemble configured for {symbol} {query.timeframe} ({config.method}, "
+                                f"{config.calibration}, {', '.join(config.members)}) was not walked forward yet: run "
                                 f"'lydian backtest --symbol {symbol} --timeframe {query.timeframe} --models ensemble'")
     return {"symbol": symbol, "timeframe": query.timeframe, "horizon": query.horizon, "ensemble": ensemble,
             "members": evaluated, "note": note}

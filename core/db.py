@@ -1,12 +1,13 @@
-"""The API's database: training jobs, ensemble configurations and the audit log, through SQLAlchemy.
+"""Lydian's database: training jobs, ensemble configurations and the audit log, through SQLAlchemy.
 
 SQLite (a file in ``LYDIAN_HOME``, zero set-up) by default, PostgreSQL with ``LYDIAN_DATABASE_URL``.
-The server and its training worker processes share it: SQLite runs in WAL mode with a busy
+The API server, its training worker processes, the dashboard and the CLI share it: SQLite runs in WAL mode with a busy
 timeout so a worker's progress write never fails a request's read.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +20,13 @@ from sqlalchemy import (
     String,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from core.config import home_dir
 from core.errors import LydianError
 
 
@@ -69,6 +73,7 @@ class EnsembleSetting(Base):
     method: Mapped[str] = mapped_column(String(16))
     calibration: Mapped[str] = mapped_column(String(16))
     user_weights: Mapped[dict[str, Any] | None]
+    members: Mapped[list[Any] | None]  # None: the default members
     min_confidence: Mapped[float] = mapped_column(Float)
     sl_atr: Mapped[float] = mapped_column(Float)
     tp_atr: Mapped[float] = mapped_column(Float)
@@ -88,6 +93,19 @@ class AuditEntry(Base):
     status: Mapped[int]
     request: Mapped[dict[str, Any]]
     result: Mapped[dict[str, Any]]
+
+
+def default_url() -> str:
+    """``LYDIAN_DATABASE_URL``, else the SQLite file ``lydian.db`` in ``LYDIAN_HOME``."""
+    return os.environ.get("LYDIAN_DATABASE_URL") or f"sqlite:///{home_dir() / 'lydian.db'}"
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a database was created (``create_all`` makes only missing tables)."""
+    have = {c["name"] for c in inspect(engine).get_columns("ensemble_configs")}
+    if "members" not in have:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE ensemble_configs ADD COLUMN members JSON"))
 
 
 def normalize_url(url: str) -> str:
@@ -121,6 +139,7 @@ class Database:
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
             Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except Exception as exc:  # a bad URL or an unreachable server: say so once, without the password
             safe = self.url.split("@")[-1] if "@" in self.url else self.url
             raise LydianError(f"cannot open the database {safe}: {type(exc).__name__}") from None

@@ -1,0 +1,20 @@
+"""Every forecaster Lydian knows: single models, baselines, the ensemble and the families above core.models.
+
+`core.models.registry` holds the table; families that live in higher packages register
+themselves when imported. Importing this module imports them all, so code that may meet any
+forecaster (the backtest, the service, the faces, the shared contract tests) reads the registry
+through here and never misses one.
+"""
+
+from __future__ import annotations
+
+import core.ensemble.model  # noqa: F401  (registers "ensemble")
+from core.models.registry import (
+    ModelSpec, UnknownModelError, create, create_for, forecaster_ids, model_ids, parameter_count, registry, resolve_ids,
+    spec,
+)
+
+__all__ = [
+    "ModelSpec", "UnknownModelError", "create", "create_for", "forecaster_ids", "model_ids", "parameter_count", "registry",
+    "resolve_ids", "spec",
+]
