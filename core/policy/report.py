@@ -66,3 +66,22 @@ def finite(value: Any) -> Any:
     if isinstance(value, np.integer | np.bool_):
         return value.item()
     return value
+
+
+def in_words(stats: dict[str, Any], what: str = "This policy") -> str:
+    """The Sharpe, its interval and the deflated Sharpe as sentences a non-statistician can read."""
+    sharpe_, low, high = stats["sharpe"], stats["sharpe_ci_low"], stats["sharpe_ci_high"]
+    if not all(isinstance(v, float) and math.isfinite(v) for v in (sharpe_, low, high)):
+        return f"{what} did not trade enough to measure."
+    head = f"{what} made a Sharpe ratio of {sharpe_:.2f} after costs (95 % interval {low:.2f} to {high:.2f})"
+    sign = ("; the interval excludes zero" if low > 0 else "; the interval includes zero, so it could be luck"
+            if high > 0 else "; it lost money after costs beyond reasonable doubt")
+    dsr = stats["deflated_sharpe"]
+    tried = stats["trials"]
+    if isinstance(dsr, float) and math.isfinite(dsr):
+        tail = (f". {tried} configuration{'s were' if tried != 1 else ' was'} tried; the probability that its true "
+                f"Sharpe beats what the luckiest of them would show without any skill is {dsr:.0%} (deflated Sharpe)")
+        verdict = " - evidence of a real edge." if dsr > 0.95 else " - not enough to call it an edge."
+    else:
+        tail, verdict = "", "."
+    return head + sign + tail + verdict

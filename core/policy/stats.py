@@ -56,6 +56,16 @@ def bootstrap_ratios(returns: np.ndarray, draws: int = 1000, seed: int = 0,
         return mean / std, mean / np.sqrt(downside / length)
 
 
+def equity_band(returns: np.ndarray, draws: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """2.5 % and 97.5 % equity paths of circular block-bootstrap resamples (for the equity chart's band)."""
+    r = np.asarray(returns, np.float64)
+    n = len(r)
+    block = max(1, math.ceil(n ** (1 / 3)))
+    starts = np.random.default_rng(seed).integers(0, n, (draws, math.ceil(n / block), 1))
+    paths = np.cumprod(1 + r[((starts + np.arange(block)) % n).reshape(draws, -1)[:, :n]], axis=1)
+    return np.percentile(paths, 2.5, axis=0), np.percentile(paths, 97.5, axis=0)
+
+
 def interval(samples: np.ndarray, scale: float = 1.0) -> tuple[float, float]:
     """2.5th and 97.5th percentiles (times ``scale``, e.g. the annualising factor)."""
     finite = samples[np.isfinite(samples)]
