@@ -1,7 +1,7 @@
-"""Cached bridges from the Forecast page to `core`: the ensemble signal, first-visit training, evaluation.
+"""Cached bridges from the Forecast and Ensemble pages to `core.service`: the signal, first-visit training, evaluation.
 
-The signal is cached per (market, member versions, last candle, method) as plain JSON-ready data;
-the loaded members themselves live in core's one model cache, shared with the CLI and the API.
+The signal is cached per (market, stored ensemble version, last candle, configuration digest) as plain
+JSON-ready data; the loaded ensemble lives in core's one model cache, shared with the CLI and the API.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.ensemble import DEFAULT_MEMBERS
+from core.defaults import RECENT_BARS
+from core.ensemble import ENSEMBLE, EnsembleConfig
 from core.models.store import Key, ModelStore
+from core.service import EVALUATION_REFIT_EVERY
 
-FAST_MODELS = DEFAULT_MEMBERS  # trained on first visit and by the page's button: the boosters, trained in seconds
 HORIZONS = (1, 4, 24)  # bars ahead offered on the Forecast and Ensemble pages (core names no forecast horizons)
-FIRST_VISIT_BARS = 17_520  # two years of hourly bars: enough to train the boosters in well under a minute
+FIRST_VISIT_BARS = RECENT_BARS  # two years of hourly bars: enough to train the boosters in well under a minute
 EVALUATION_BARS = 4_000
 
 
@@ -27,44 +28,59 @@ def first_visit_training() -> bool:
     return os.environ.get("LYDIAN_FIRST_VISIT_TRAINING", "1") != "0"
 
 
-def member_versions(key: Key) -> tuple[tuple[str, int], ...]:
-    """(model, latest version) for every trained model of this market; read fresh on every run."""
-    from core.ensemble import trained_members
+def ensemble_config(key: Key, method: str, calibration: str, min_confidence: float) -> EnsembleConfig:
+    """The market's stored ensemble (members and weights) with the page's method, calibration and HOLD band."""
+    from core import service
+
+    return service.ensemble_config(key, method=method, calibration=calibration, min_confidence=min_confidence)
+
+
+def stored_market_config(key: Key) -> EnsembleConfig:
+    """What the page's controls start from: the configuration stored for this market (shared with CLI and API)."""
+    from core import service
+
+    return service.ensemble_config(key)
+
+
+def trained_version(key: Key, config: EnsembleConfig) -> tuple[int, str] | None:
+    """(version, its checksum) of the stored ensemble with these members; read fresh on every run."""
+    from core.ensemble.live import stored_version
 
     store = ModelStore()
-    return tuple((m, store.resolve(key, m)) for m in trained_members(key, store))
+    version = stored_version(key, config, store)
+    return None if version is None else (version, store.identity(key, ENSEMBLE, version))
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Combining the trained models…")
-def signal(_candles: pd.DataFrame, key: Key, versions: tuple, last_candle: str, method: str,
-           calibration: str, min_confidence: float) -> dict[str, Any]:
-    from core.ensemble import SignalSettings, ensemble_signal
+def signal(_candles: pd.DataFrame, key: Key, version: tuple, last_candle: str, config_digest: str,
+           _config: EnsembleConfig) -> dict[str, Any]:
+    """The signal of exactly this configuration with its own record (cached by the configuration's digest)."""
+    from core import service
 
-    settings = SignalSettings(min_confidence=min_confidence)
-    return ensemble_signal(_candles, key, method=method, calibration=calibration, settings=settings).to_dict()
+    return service.signal(_candles, key, _config).to_dict()
 
 
-def train_fast(candles: pd.DataFrame, key: Key, progress: Callable[[dict[str, Any]], None]) -> None:
-    """Train the three boosters on the recent bars, the quick way to a first real forecast."""
-    from core.models.training import train_models
+def train_fast(candles: pd.DataFrame, key: Key, config: EnsembleConfig, progress: Callable[[dict[str, Any]], None]) -> None:
+    """Train the ensemble of the fast members on the recent bars, the quick way to a first real forecast."""
+    from core import service
 
     recent = candles.iloc[-FIRST_VISIT_BARS:]
-    train_models(recent, key, list(FAST_MODELS), source=candles.attrs.get("source", "bundled"), progress=progress)
+    service.train(recent, key, [ENSEMBLE], config=config, source=candles.attrs.get("source", "bundled"),
+                  progress=progress)
     signal.clear()
 
 
-def evaluated_models(members: list[str]) -> list[str]:
-    """What "Evaluate now" walks forward: the fast members (all three when none is trained), then the ensemble."""
-    return [*([m for m in members if m in FAST_MODELS] or FAST_MODELS), "ensemble"]
+def evaluated_models(config: EnsembleConfig) -> list[str]:
+    """What "Evaluate now" walks forward: the ensemble's members beside it, then the ensemble itself."""
+    return [*config.members, ENSEMBLE]
 
 
-def evaluate(candles: pd.DataFrame, key: Key, members: list[str], progress: Callable[[dict[str, Any]], None]) -> None:
-    """Walk the ensemble (of these members) and its members forward on the recent bars; stored for next time."""
-    from core.backtest.leaderboard import leaderboard
+def evaluate(candles: pd.DataFrame, key: Key, config: EnsembleConfig, progress: Callable[[dict[str, Any]], None]) -> None:
+    """Walk exactly this ensemble configuration (and its members) forward on the recent bars; stored for next time."""
+    from core import service
 
-    fast = evaluated_models(members)[:-1]
-    leaderboard([*fast, "ensemble"], candles.iloc[-EVALUATION_BARS:], key.horizon, timeframe=key.timeframe,
-                symbol=key.symbol, progress=progress, refit_every=500, overrides={"ensemble": {"members": fast}})
+    service.evaluate(candles.iloc[-EVALUATION_BARS:], key, evaluated_models(config), config=config,
+                     progress=progress, refit_every=EVALUATION_REFIT_EVERY)
     signal.clear()
 
 
@@ -98,17 +114,14 @@ def member_figure(signal: dict[str, Any]) -> str:
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Fitting the ensemble…")
-def ensemble_view(_candles: pd.DataFrame, key: Key, versions: tuple, last_candle: str, method: str, calibration: str,
-                  user_weights: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+def ensemble_view(_candles: pd.DataFrame, key: Key, version: tuple, last_candle: str, config_digest: str,
+                  _config: EnsembleConfig) -> dict[str, Any]:
     """The signal plus how the ensemble was fitted: weights, calibration error and reliability before and after."""
-    from core.ensemble import ensemble_signal
-    from core.ensemble.live import fitted_ensemble
-    from core.models.inference import loaded_model
+    from core import service
+    from core.ensemble import trained_ensemble
 
-    weights = dict(user_weights) or None
-    signal = ensemble_signal(_candles, key, method=method, calibration=calibration, user_weights=weights)
-    models = {m: loaded_model(key, m) for m, _ in versions}
-    fitted = fitted_ensemble(models, _candles, key, method, calibration, weights)
-    return {"signal": signal.to_dict(), "fit_rows": fitted.fit_rows, "ece_before": fitted.ece_before,
-            "ece_after": fitted.ece_after, "reliability_before": fitted.reliability_before.reset_index().to_dict("list"),
-            "reliability_after": fitted.reliability_after.reset_index().to_dict("list")}
+    signal = service.signal(_candles, key, _config)
+    check = trained_ensemble(key, _config).calibration_check()
+    return {"signal": signal.to_dict(), "check_rows": check.rows, "ece_before": check.ece_before,
+            "ece_after": check.ece_after, "reliability_before": check.reliability_before.reset_index().to_dict("list"),
+            "reliability_after": check.reliability_after.reset_index().to_dict("list")}

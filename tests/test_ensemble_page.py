@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from core import ensemble_configs, service
 from core.data import load_candles
 from core.models.store import Key
-from core.models.training import train_models
 from tests.pages import open_page
 
 
@@ -15,13 +15,14 @@ def _page() -> AppTest:
 
 
 def test_empty_state_without_members() -> None:
-    assert "No trained model for BTC/USDT 1h at horizon 1" in _page().info[0].value
+    assert "No trained ensemble of xgboost, lightgbm, catboost for BTC/USDT 1h at horizon 1" in _page().info[0].value
 
 
 def test_weights_calibration_and_user_weights() -> None:
     candles = load_candles("BTC/USDT", "1h").iloc[-4_000:]
-    train_models(candles, Key("BTC/USDT", "1h", 1), ["lightgbm", "xgboost"], source="bundled",
-                 overrides={"lightgbm": {"n_estimators": 30}, "xgboost": {"n_estimators": 30}})
+    key = Key("BTC/USDT", "1h", 1)
+    ensemble_configs.save(key.symbol, key.timeframe, key.horizon, {"members": ["lightgbm", "xgboost"]}, "test")
+    service.train(candles, key, ["ensemble"], source="bundled")  # the market's stored configuration
     at = _page()
     labels = {m.label: m.value for m in at.metric}
     assert {"Ensemble P(up)", "Signal", "Calibration error before", "Calibration error after"} <= set(labels)

@@ -33,6 +33,12 @@ def test_first_visit_trains_shows_the_signal_and_then_its_walk_forward_record(mo
     assert not at.exception, at.exception
     record = " ".join(m.value for m in at.markdown)
     assert "Walk-forward record" in record and "95% CI" in record and "best baseline" in record
+    at.selectbox(key="ensemble_method").set_value("stacking").run()  # another configuration...
+    assert not at.exception, at.exception
+    assert "Walk-forward record" not in " ".join(m.value for m in at.markdown)  # ...has not that record
+    assert "no walk-forward record" in at.warning[0].value and "stacking" in at.warning[0].value
+    at.selectbox(key="ensemble_method").set_value("weighted").run()  # back: the record follows the configuration
+    assert "Walk-forward record" in " ".join(m.value for m in at.markdown)
 
 
 def test_a_market_without_models_offers_training_instead_of_failing() -> None:
@@ -40,6 +46,6 @@ def test_a_market_without_models_offers_training_instead_of_failing() -> None:
     at.run()
     at.sidebar.selectbox(key="symbol").set_value("ETH/USDT").run()
     assert not at.exception, at.exception
-    assert "No trained model for ETH/USDT 1h" in at.info[0].value
+    assert "No trained ensemble of xgboost, lightgbm, catboost for ETH/USDT 1h" in at.info[0].value
     assert at.button(key="train_fast") is not None
     assert not [m for m in at.metric if m.label == "Signal"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 import figures_signal as figures
 import forecast
 import loaders
 import sidebar
-from core.ensemble import CALIBRATIONS, METHODS, EnsembleConfig
+from core.ensemble import CALIBRATIONS, METHODS
 from core.errors import LydianError
 from core.models.store import Key
 
@@ -16,33 +18,35 @@ selection = sidebar.market()
 
 cols = st.columns(3)
 horizon = cols[0].selectbox("Horizon (bars)", forecast.HORIZONS, key="ensemble_horizon")
-method = cols[1].selectbox("Method", METHODS, index=METHODS.index(EnsembleConfig.method), key="ensemble_page_method",
+key = Key(selection.symbol, selection.timeframe, int(horizon))
+stored = forecast.stored_market_config(key)
+method = cols[1].selectbox("Method", METHODS, index=METHODS.index(stored.method), key="ensemble_page_method",
                            help="weighted: by out-of-sample log-loss skill; stacking: a logistic meta-learner on "
                            "held-out forecasts; votes: equal weights; bagging: skill weights averaged over bootstrap "
                            "resamples; bma: Bayesian model averaging (concentrates on the best member); boosting: members "
                            "re-weighted by their recent errors (Hedge)")
-calibration = cols[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(EnsembleConfig.calibration),
+calibration = cols[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(stored.calibration),
                                 key="ensemble_calibration")
-key = Key(selection.symbol, selection.timeframe, int(horizon))
-versions = forecast.member_versions(key)
-if not versions:
-    st.info(f"No trained model for {selection.symbol} {selection.timeframe} at horizon {horizon}: the Forecast page "
-            "trains the fast ones with one click, the Train page any other.")
+config = forecast.ensemble_config(key, method, calibration, stored.min_confidence)
+version = forecast.trained_version(key, config)
+if version is None:
+    st.info(f"No trained ensemble of {', '.join(config.members)} for {selection.symbol} {selection.timeframe} at "
+            f"horizon {horizon}: the Forecast page trains it with one click, the Train page any other.")
     st.stop()
 
-user_weights: tuple = ()
 if st.toggle("Set the weights by hand", key="ensemble_manual"):
     st.caption("Relative weights; they are normalised to sum to 1. A weight of 0 leaves the model out.")
-    inputs = st.columns(min(len(versions), 6))
-    user_weights = tuple((m, float(inputs[i % len(inputs)].number_input(m, 0.0, 10.0, 1.0, 0.1, key=f"weight_{m}")))
-                         for i, (m, _) in enumerate(versions))
-    if sum(w for _, w in user_weights) <= 0:
+    inputs = st.columns(min(len(config.members), 6))
+    user_weights = {m: float(inputs[i % len(inputs)].number_input(m, 0.0, 10.0, 1.0, 0.1, key=f"weight_{m}"))
+                    for i, m in enumerate(config.members)}
+    if sum(user_weights.values()) <= 0:
         st.error("At least one weight must be above zero.")
         st.stop()
+    config = dataclasses.replace(config, user_weights=user_weights)
 
 try:
     frame = loaders.candles(selection.symbol, selection.timeframe)
-    view = forecast.ensemble_view(frame, key, versions, str(frame.index[-1]), method, calibration, user_weights)
+    view = forecast.ensemble_view(frame, key, version, str(frame.index[-1]), config.digest(), config)
 except LydianError as exc:
     st.error(str(exc))
     st.stop()
@@ -61,6 +65,7 @@ right.plotly_chart(figures.contribution_bars(signal), key="ensemble_contribution
 st.subheader("Reliability")
 st.plotly_chart(figures.reliability_chart(view["reliability_before"], view["reliability_after"]),
                 key="ensemble_reliability", width="stretch")
-st.caption(f"Weights and calibration are fitted on the first two thirds of {view['fit_rows']:,} bars right after the "
-           "members' training data (forecasts they never trained on); the calibration errors and the reliability "
-           "diagram are measured on the last third. Close to the diagonal means P(up) means what it says.")
+st.caption("Weights and calibration are fitted on held-out bars at the end of the validation window that the members "
+           "never trained or early-stopped on. The calibration errors and the reliability diagram check the procedure on "
+           f"data it was not fitted on: fitted on the first two thirds of those bars, measured on the last {view['check_rows']:,}. "
+           "Close to the diagonal means P(up) means what it says.")

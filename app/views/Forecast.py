@@ -15,7 +15,7 @@ import forecast
 import loaders
 import sidebar
 from progress_bars import ProgressBars
-from core.ensemble import CALIBRATIONS, METHODS, EnsembleConfig, SignalSettings
+from core.ensemble import CALIBRATIONS, METHODS
 from core.errors import LydianError
 from core.models.store import Key
 
@@ -36,38 +36,40 @@ market[3].metric("Last candle (UTC)", f"{shown.index[-1]:%d %b %Y %H:%M}")
 
 controls = st.columns([1, 1, 1, 2])
 horizon = controls[0].selectbox("Horizon (bars)", forecast.HORIZONS, key="horizon")
-method = controls[1].selectbox("Ensemble", METHODS, index=METHODS.index(EnsembleConfig.method), key="ensemble_method")
-calibration = controls[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(EnsembleConfig.calibration),
-                                    key="calibration")
-min_confidence = controls[3].slider("HOLD below confidence", 0.0, 0.5, SignalSettings.min_confidence, 0.02,
-                                    key="min_confidence")
 key = Key(selection.symbol, selection.timeframe, int(horizon))
+stored = forecast.stored_market_config(key)
+method = controls[1].selectbox("Ensemble", METHODS, index=METHODS.index(stored.method), key="ensemble_method")
+calibration = controls[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(stored.calibration),
+                                    key="calibration")
+min_confidence = controls[3].slider("HOLD below confidence", 0.0, 0.5, stored.min_confidence, 0.02,
+                                    key="min_confidence")
+config = forecast.ensemble_config(key, method, calibration, min_confidence)
 
-versions = forecast.member_versions(key)
+version = forecast.trained_version(key, config)
 default_market = (sidebar.DEFAULT_SYMBOL, sidebar.DEFAULT_TIMEFRAME, forecast.HORIZONS[0])
 first_visit = (selection.symbol, selection.timeframe, horizon) == default_market and forecast.first_visit_training()
-if not versions and (first_visit and not st.session_state.get("first_training_done")
-                     or st.button("Train the three fast models (about a minute)", key="train_fast")):
-    fast = ", ".join(forecast.FAST_MODELS)
-    bars = ProgressBars(len(forecast.FAST_MODELS), f"Training {fast} on the recent bars")
+members = ", ".join(config.members)
+if version is None and (first_visit and not st.session_state.get("first_training_done")
+                        or st.button(f"Train the ensemble of {members} (about a minute)", key="train_fast")):
+    bars = ProgressBars(1, f"Training the ensemble of {members} on the recent bars")
     try:
-        forecast.train_fast(frame, key, bars)
+        forecast.train_fast(frame, key, config, bars)
     except LydianError as exc:
         st.error(str(exc))
         st.stop()
     st.session_state["first_training_done"] = True
-    bars.done(f"Trained {fast}")
-    versions = forecast.member_versions(key)
+    bars.done(f"Trained the ensemble of {members}")
+    version = forecast.trained_version(key, config)
 
 signal = None
-if versions:
+if version is not None:
     try:
-        signal = forecast.signal(frame, key, versions, str(frame.index[-1]), method, calibration, min_confidence)
+        signal = forecast.signal(frame, key, version, str(frame.index[-1]), config.digest(), config)
     except LydianError as exc:
         st.error(f"No signal for this market: {exc}")
 else:
-    st.info(f"No trained model for {selection.symbol} {selection.timeframe} at horizon {horizon} yet: press the "
-            "button above, use the Train page, or run `lydian train` (see the README).")
+    st.info(f"No trained ensemble of {members} for {selection.symbol} {selection.timeframe} at horizon {horizon} yet: "
+            "press the button above, use the Train page, or run `lydian train --models ensemble` (see the README).")
 
 if signal:
     st.subheader(f"{signal['action']} · next {signal['time_horizon']} after the candle of {signal['candle_time'][:16]}")
@@ -89,13 +91,13 @@ if signal:
         )
         st.caption(evaluation["verdict_text"])
     else:
-        st.warning("This ensemble has no walk-forward record on this market yet, so its accuracy is unknown: treat "
-                   "the signal as untested. Evaluate it to see its out-of-sample accuracy beside naive baselines.")
+        st.warning(f"This ensemble ({config.method}, {config.calibration} calibration, {members}) has no "
+                   "walk-forward record on this market yet, so its accuracy is unknown: treat the signal as untested. "
+                   "Evaluate it to see its out-of-sample accuracy beside naive baselines.")
         if st.button("Evaluate now (walk-forward on the recent bars)", key="evaluate"):
-            members = [m for m, _ in versions]
-            bars = ProgressBars(len(forecast.evaluated_models(members)), "Walking the ensemble forward")
+            bars = ProgressBars(len(forecast.evaluated_models(config)), "Walking the ensemble forward")
             try:
-                forecast.evaluate(frame, key, members, bars)
+                forecast.evaluate(frame, key, config, bars)
             except LydianError as exc:
                 st.error(str(exc))
             else:
