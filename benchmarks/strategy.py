@@ -4,7 +4,8 @@
    the forecasts cost nothing to make), each policy's whole grid, causal choice, 1,000-sample
    block bootstrap and both baselines. Target: under 0.5 s each.
 2. Portfolio: the 10 bundled 1h markets over their last two years (plus a 720-bar lookback),
-   rebalanced daily (every 24 bars). Target: under 2 s per method on 2 cores.
+   rebalanced daily (every 24 bars). One backtest runs every method on the same bars (its deflated
+   Sharpe is charged for all of them) and the baselines. Target: under 2 s on 2 cores.
 
     python benchmarks/strategy.py
 """

@@ -74,8 +74,18 @@ def test_rebalancing_pays_for_the_drift_and_the_baselines_sit_beside() -> None:
     result = backtest_portfolio(_markets(), "inverse_vol", timeframe="1h", rebalance=24, lookback=50,
                                 execution=Execution(fee=0.001), draws=10)
     assert set(result.baselines) == {"equal", "buy_and_hold"}
+    assert result.stats["trials"] == 4 and 0 <= result.stats["pbo"] <= 1  # charged for every method run on these bars
     assert result.stats["turnover"] > 1.0  # the first purchase plus every rebalance back from the drift
     assert result.stats["fees_paid"] == pytest.approx(0.001 * result.stats["turnover"])
     assert result.table["cost"].iloc[1:24].eq(0).all() and result.table["cost"].iloc[24] > 0
     weights_only = result.table.drop(columns=["asset_return", "cost", "net_return"])
     assert np.allclose(weights_only.sum(axis=1), 1.0)
+
+
+def test_forecast_portfolio_follows_the_forecasts_and_is_charged_for_five_methods() -> None:
+    markets = _markets()
+    index = markets["M0"].index[300:]
+    favourite = pd.DataFrame({"M0": 0.0, "M1": 0.0, "M2": 0.05}, index=index)  # a loud forecast for M2 everywhere
+    result = backtest_portfolio(markets, "forecast", timeframe="1h", lookback=50, forecasts=favourite, draws=10)
+    assert result.table.index[0] >= index[0] and result.stats["trials"] == 5
+    assert (result.table["M2"] > 0.9).mean() > 0.9

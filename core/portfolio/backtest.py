@@ -5,6 +5,9 @@ weights are computed from the ``lookback`` close-to-close returns up to t (and, 
 portfolio, the models' expected returns at t) and filled at the open of t+1 (+ latency); every
 unit of weight traded pays the cost per side. Between rebalances the weights drift with the
 prices, as a real book does. Each row earns the weighted open-to-open returns of its markets.
+
+Every method is run on the same bars (the shrunk covariances are estimated once per rebalance and
+shared), so the chosen method's deflated Sharpe and PBO are charged for all the methods tried.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from core.backtest.strategy import periods_per_year
 from core.errors import DataError
 from core.policy.execution import Execution
 from core.policy.report import finite, summarise
-from core.portfolio.weights import RISK_AVERSION, weights
+from core.policy.stats import pbo, sharpe
+from core.portfolio.weights import METHODS, shrunk_covariance, weights
 
 
 @dataclass
@@ -44,35 +48,26 @@ def align(candles: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]
     return opens, closes
 
 
-def simulate(method: str, opens: pd.DataFrame, closes: pd.DataFrame, rows: np.ndarray, *, rebalance: int,
-             lookback: int, execution: Execution, mu: np.ndarray | None = None,
-             risk_aversion: float = RISK_AVERSION) -> tuple[pd.DataFrame, float]:
-    """The positions table of one method over decision ``rows``, and the weight traded in all."""
-    o = opens.to_numpy(np.float64)
-    fill = rows + 1 + execution.latency
-    returns = o[fill + 1] / o[fill] - 1.0
-    history = closes.pct_change().to_numpy(np.float64)
-    if not np.isfinite(history[rows[0] - lookback + 1 :]).all():
-        raise DataError("the markets' closes have gaps or zeros inside the lookback and test window")
-    k = o.shape[1]
-    held = np.zeros(k)
-    book, gross, traded = np.empty((len(rows), k)), np.empty(len(rows)), np.zeros(len(rows))
-    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # windows are checked once here
-        for a in range(0, len(rows), rebalance):
-            t, b = rows[a], min(a + rebalance, len(rows))
-            target = weights(method, history[t - lookback + 1 : t + 1], None if mu is None else mu[a], risk_aversion)
-            traded[a] = np.abs(target - held).sum()
-            holdings = target * np.cumprod(1 + returns[a:b], axis=0)  # each market's value after each row
-            value = holdings.sum(axis=1)
-            before = np.vstack([target, holdings[:-1]])
-            book[a:b] = before / before.sum(axis=1, keepdims=True)
-            gross[a:b] = value / np.concatenate([[1.0], value[:-1]]) - 1
-            held = holdings[-1] / value[-1]
-    table = pd.DataFrame(book, index=opens.index[rows], columns=list(opens.columns))
-    table.index.name = "timestamp"
-    cost = execution.cost_per_side * traded
-    table["asset_return"], table["cost"], table["net_return"] = gross, cost, gross - cost
-    return table, float(traded.sum())
+def simulate(method: str, returns: np.ndarray, windows: list[np.ndarray], covariances: list[np.ndarray | None],
+             rebalance: int, mu: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weights before each row, gross return and weight traded per row of one method.
+
+    ``returns`` (rows x markets) are the open-to-open returns each row earns; ``windows`` and
+    ``covariances`` are the past returns and their shrunk covariance at every ``rebalance``-th row.
+    """
+    held = np.zeros(returns.shape[1])
+    book, gross, traded = np.empty(returns.shape), np.empty(len(returns)), np.zeros(len(returns))
+    for number, a in enumerate(range(0, len(returns), rebalance)):
+        b = min(a + rebalance, len(returns))
+        target = weights(method, windows[number], None if mu is None else mu[a], covariance=covariances[number])
+        traded[a] = np.abs(target - held).sum()
+        holdings = target * np.cumprod(1 + returns[a:b], axis=0)  # each market's value after each row
+        value = holdings.sum(axis=1)
+        before = np.vstack([target, holdings[:-1]])
+        book[a:b] = before / before.sum(axis=1, keepdims=True)
+        gross[a:b] = value / np.concatenate([[1.0], value[:-1]]) - 1
+        held = holdings[-1] / value[-1]
+    return book, gross, traded
 
 
 def backtest_portfolio(
@@ -80,7 +75,7 @@ def backtest_portfolio(
     execution: Execution = Execution(), start: float = 0.5, forecasts: pd.DataFrame | None = None,
     draws: int = 1000, seed: int = 0,
 ) -> PortfolioResult:
-    """Backtest ``method`` from ``start`` (a fraction of the shared bars) with equal weight beside it.
+    """Backtest ``method`` from ``start`` (a fraction of the shared bars), beside equal weight and buy-and-hold.
 
     ``forecasts`` (index: bar, columns: symbols, values: expected returns) drive the forecast
     portfolio; its rows also set the evaluation period, so every method is compared on the same bars.
@@ -97,18 +92,37 @@ def backtest_portfolio(
         raise DataError("the forecast portfolio needs forecasts")
     if len(rows) < 3:
         raise DataError(f"only {len(rows)} bars to trade after the {lookback}-bar lookback; use more data")
+    o = opens.to_numpy(np.float64)
+    fill = rows + 1 + execution.latency
+    returns = o[fill + 1] / o[fill] - 1.0
+    history = closes.pct_change().to_numpy(np.float64)
+    if not np.isfinite(history[rows[0] - lookback + 1 :]).all():
+        raise DataError("the markets' closes have gaps or zeros inside the lookback and test window")
+    windows = [history[t - lookback + 1 : t + 1] for t in rows[::rebalance]]
+    tried = [m for m in METHODS if m != "forecast" or mu is not None]
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # the windows were checked above
+        covariances = [shrunk_covariance(w) for w in windows]
     periods = periods_per_year(timeframe)
-    results = {}
-    for name, every in ((method, rebalance), ("equal", rebalance), ("buy_and_hold", len(rows))):
-        if name in results:
-            continue
-        chosen = "equal" if name == "buy_and_hold" else name
-        table, traded = simulate(chosen, opens, closes, rows, rebalance=every, lookback=lookback,
-                                 execution=execution, mu=mu if chosen == "forecast" else None)
-        stats = summarise(table.assign(position=1.0), periods, draws=draws, seed=seed)
-        stats |= {"turnover": traded, "n_trades": math.ceil(len(rows) / every),
-                  "mean_trade_bars": None,
-                  "breakeven_fee": float(table["asset_return"].sum() / traded) if traded > 0 else float("nan")}
-        results[name] = (table, stats)
-    table, stats = results.pop(method)
-    return PortfolioResult(method, table, stats, {name: s for name, (_, s) in results.items()})
+    tables = {}
+    for name in [*tried, "buy_and_hold"]:
+        hold = name == "buy_and_hold"
+        book, gross, traded = simulate("equal" if hold else name, returns, windows, covariances,
+                                       len(rows) if hold else rebalance, mu if name == "forecast" else None)
+        table = pd.DataFrame(book, index=opens.index[rows], columns=list(opens.columns))
+        table.index.name = "timestamp"
+        cost = execution.cost_per_side * traded
+        table["asset_return"], table["cost"], table["net_return"] = gross, cost, gross - cost
+        tables[name] = (table, float(traded.sum()), len(rows) if hold else rebalance)
+    net = np.column_stack([tables[m][0]["net_return"].to_numpy() for m in tried])
+    ratios = [sharpe(column) for column in net.T]
+
+    def described(name: str, trials: int = 1) -> dict[str, Any]:
+        table, traded, every = tables[name]
+        charged = {"trials": trials, "sr_variance": float(np.nanvar(ratios, ddof=1)), "pbo": pbo(net)} if trials > 1 else {}
+        stats = summarise(table.assign(position=1.0), periods, draws=draws, seed=seed, **charged)
+        return stats | {"turnover": traded, "n_trades": math.ceil(len(rows) / every),
+                        "mean_trade_bars": None,
+                        "breakeven_fee": float(table["asset_return"].sum() / traded) if traded > 0 else float("nan")}
+
+    baselines = {name: described(name) for name in ("equal", "buy_and_hold") if name != method}
+    return PortfolioResult(method, tables[method][0], described(method, len(tried)), baselines)

@@ -40,9 +40,12 @@ def budgeted_quadratic(covariance: np.ndarray, mu: np.ndarray, risk_aversion: fl
     return w / w.sum()
 
 
-def weights(method: str, window: np.ndarray, mu: np.ndarray | None = None,
-            risk_aversion: float = RISK_AVERSION) -> np.ndarray:
-    """Target weights of ``method`` from ``window`` (and ``mu`` for the forecast-driven portfolio)."""
+def weights(method: str, window: np.ndarray, mu: np.ndarray | None = None, risk_aversion: float = RISK_AVERSION,
+            covariance: np.ndarray | None = None) -> np.ndarray:
+    """Target weights of ``method`` from ``window`` (and ``mu`` for the forecast-driven portfolio).
+
+    ``covariance`` is the window's shrunk covariance when the caller already has it.
+    """
     k = window.shape[1]
     if method == "equal":
         return np.full(k, 1.0 / k)
@@ -51,7 +54,7 @@ def weights(method: str, window: np.ndarray, mu: np.ndarray | None = None,
         return inverse / inverse.sum()
     if method not in METHODS:
         raise LydianError(f"unknown portfolio method {method!r}; choose from {', '.join(METHODS)}")
-    covariance = shrunk_covariance(window)
+    covariance = shrunk_covariance(window) if covariance is None else covariance
     if method == "min_variance":
         return budgeted_quadratic(covariance, np.zeros(k), 1.0)
     if method == "mean_variance":
