@@ -60,6 +60,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--test-start", type=float, default=0.5,
                         help="first forecast as a fraction of the labelled rows (default 0.5)")
     parser.add_argument("--refit-every", type=int, default=168, help="forecasts between refits (default 168)")
+    parser.add_argument("--models-tried", type=int, default=1,
+                        help="models compared before choosing this one; the deflated Sharpe is charged for them too "
+                        "(default 1)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--no-cache", action="store_true", help="recompute the forecasts even when cached")
@@ -91,6 +94,8 @@ def strategy_command(args: argparse.Namespace) -> int:
 
     if args.horizon < 1:
         raise UsageError(f"--horizon must be at least 1, got {args.horizon}")
+    if args.models_tried < 1 or args.bootstrap < 1:
+        raise UsageError("--models-tried and --bootstrap must be at least 1")
     if args.positions_out is not None:
         check_table_path(args.positions_out, "--positions-out")
     execution = execution_from(args)
@@ -98,7 +103,8 @@ def strategy_command(args: argparse.Namespace) -> int:
     timeframe = candles.attrs.get("timeframe") or args.timeframe or "1h"
     result = backtest_policy(candles, args.model, args.policy, timeframe=timeframe, horizon=args.horizon,
                              execution=execution, start=args.test_start, refit_every=args.refit_every,
-                             seed=args.seed, cache=not args.no_cache, draws=args.bootstrap)
+                             seed=args.seed, cache=not args.no_cache, models_tried=args.models_tried,
+                             draws=args.bootstrap)
     if args.positions_out is not None:
         write_table(result.table.reset_index(), args.positions_out, "--positions-out", index=False)
         print(f"wrote {len(result.table):,} bars to {args.positions_out}", file=sys.stderr)
