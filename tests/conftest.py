@@ -11,9 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data" / "ohlcv"
 sys.path.insert(0, str(ROOT / "app"))  # the pages import their helpers as Streamlit does: by bare name
-if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one thread each, no oversubscription
-    os.environ.setdefault("LYDIAN_TORCH_THREADS", "1")
-    os.environ.setdefault("LYDIAN_BOOSTER_THREADS", "1")  # OpenMP with a busy second core is 10-30x slower
+# One thread per test process, under xdist or not, whatever the shell says: float rounding in torch
+# (oneDNN, MKL) and the boosters depends on the thread count, so a seeded fit gives the same figures
+# alone, under `-n 2` and in any order (cnn_multiscale scored 0.5387 on one thread, 0.5400 on two).
+# Also faster: two workers on two cores, and OpenMP with a busy second core is 10-30x slower.
+os.environ["LYDIAN_TORCH_THREADS"] = "1"
+os.environ["LYDIAN_BOOSTER_THREADS"] = "1"
 os.environ.setdefault("LYDIAN_FIRST_VISIT_TRAINING", "0")  # the Forecast page's own test turns it on
 
 
