@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import loaders  # app/, on sys.path through conftest.py, as Streamlit imports it
 from tests.pages import frame_figures
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -71,11 +72,15 @@ def test_every_page_is_routed_and_without_candles_only_data_goes_on(monkeypatch,
     stops every page but Data with one message (AppTest refuses to switch to a file the router did not register)."""
     assert not (APP / "pages").exists(), "a pages/ folder beside Home.py turns st.navigation off: use app/views/"
     monkeypatch.setenv("LYDIAN_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.run()
-    for view in sorted((APP / "views").glob("*.py")):
-        at.switch_page(f"views/{view.name}").run()
-        assert not at.exception, (view.name, at.exception)
-        assert at.title[0].value == view.stem
-        stopped = any(i.value.startswith("No candles yet") for i in at.info)
-        assert stopped == (view.stem != "Data"), view.name
+    loaders.catalog.clear()  # the listing is cached for every session of the process: this one has no candles
+    try:
+        at = AppTest.from_file(HOME, default_timeout=60)
+        at.run()
+        for view in sorted((APP / "views").glob("*.py")):
+            at.switch_page(f"views/{view.name}").run()
+            assert not at.exception, (view.name, at.exception)
+            assert at.title[0].value == view.stem
+            stopped = any(i.value.startswith("No candles yet") for i in at.info)
+            assert stopped == (view.stem != "Data"), view.name
+    finally:
+        loaders.catalog.clear()
