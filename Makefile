@@ -27,8 +27,8 @@ run: $(STAMP)  ## install if needed, then serve the dashboard on http://localhos
 test: $(STAMP) browser postgres  ## install if needed, then run every test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-api: $(STAMP)  ## install if needed, then serve the REST API on http://localhost:5003
-	$(BIN)/lydian serve --port 5003
+api: $(STAMP)  ## install if needed, train the default models once (minutes), then serve the REST API on http://localhost:5003
+	$(BIN)/lydian serve --port 5003 --bootstrap
 
 browser:  ## install Debian's chromium for the browser tests when missing (needs root)
 	@bash scripts/ensure-chromium

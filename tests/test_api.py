@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from core import forecasters
 from core.api.app import create_app
 from core.api.auth import issue
 from core.db import AuditEntry, Database
@@ -28,8 +29,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two small boosters on ~4,400 recent bars: enough for a real ensemble, quick to fit."""
     root = tmp_path_factory.mktemp("api_artifacts")
     candles = load_candles("BTC/USDT", "1h", start="2024-03-01")
-    train_models(candles, KEY, ["lightgbm", "xgboost"], source="bundled", store=ModelStore(root),
-                 overrides={"lightgbm": QUICK, "xgboost": QUICK})
+    ensemble = {"members": ("lightgbm", "xgboost"), "member_overrides": {"lightgbm": QUICK, "xgboost": QUICK}}
+    train_models(candles, KEY, ["lightgbm", "xgboost", "ensemble"], source="bundled", store=ModelStore(root),
+                 overrides={"lightgbm": QUICK, "xgboost": QUICK, "ensemble": ensemble})
     return root
 
 
@@ -53,7 +55,7 @@ def test_health_and_model_list(client: TestClient) -> None:
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["database"] == "sqlite" and health["device"] == "cpu"
     models = {m["id"]: m for m in client.get("/api/ai/models/list").json()}
-    assert len(models) == 19 and models["lightgbm"]["trained_markets"] == 1 and models["gru_standard"]["parameters"] > 0
+    assert set(models) == set(forecasters.registry()) and models["lightgbm"]["trained_markets"] == 1 and models["gru_standard"]["parameters"] > 0
 
 
 def test_curl_style_request_works_as_written(client: TestClient) -> None:

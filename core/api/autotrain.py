@@ -31,8 +31,11 @@ _lock = threading.Lock()  # one request at a time looks for a job and creates it
 
 
 def wanted(ctx: Context, missing: NotTrained) -> bool:
-    """Whether to train instead of answering 404: on unless turned off, and only what training makes (no baselines)."""
-    return ctx.settings.auto_train and cap.TRAINABLE in forecasters.spec(missing.model).tags
+    """Whether to train instead of answering 404: on unless turned off, only what training makes (no baselines),
+    and only where nothing is stored (an ensemble stored with other members than the market's configuration is a
+    404 that says so: a job training the defaults would not change the answer)."""
+    return (ctx.settings.auto_train and cap.TRAINABLE in forecasters.spec(missing.model).tags
+            and not trained_now(missing))
 
 
 def trained_now(missing: NotTrained) -> bool:
