@@ -21,6 +21,7 @@ from core.cli import main
 from core.data import load_candles
 from core.models.inference import predict_latest
 from core.models.store import Key, ModelStore
+from core.models.training import train_models
 
 SECRET = "first-run-suite-secret-0123456789abcdef"
 BTC = Key("BTC/USDT", "1h", 1)
@@ -147,3 +148,13 @@ def test_serve_bootstrap_trains_what_is_missing_before_it_opens(monkeypatch: pyt
     assert "0 of 1 models to train" in caplog.text and ModelStore().versions(BTC, "lightgbm") == [1]
     assert main(["serve", "--symbols", "BTC"]) == 2  # --symbols means nothing without --bootstrap
     assert main(["serve", "--bootstrap", "--symbols", "NOPE", "--models", "lightgbm"]) == 2
+
+
+def test_an_ensemble_stored_with_other_members_is_a_404_not_an_endless_202(db_url: str, idle_runner: None) -> None:
+    """A job would train the configured members again and the answer would not change: say what to do instead."""
+    candles = load_candles("BTC/USDT", "1h").iloc[-MIN_TRAIN_BARS:]
+    train_models(candles, BTC, ["ensemble"], source="bundled", overrides={"ensemble": {"members": ("lightgbm",)}})
+    with _client(db_url) as client:
+        answer = client.post("/predict/single", json={"symbol": "BTC", "model": "ensemble"})
+        assert client.get("/train/history").json()["jobs"] == []
+    assert answer.status_code == 404 and answer.json()["error"] == "not_trained" and "catboost" in answer.json()["detail"]
