@@ -38,13 +38,16 @@ def _free_port() -> int:
 
 
 def _train_fast_models(root: Path) -> None:
-    """What a first visit does, done before the server starts so the pages show a real forecast."""
+    """What a first visit does (the ensemble of the fast members), done before the server starts so the pages
+    show a real forecast; two boosters on their own too, for the Models and Explain pages."""
+    from core import service
     from core.data import load_candles
+    from core.ensemble import ENSEMBLE
     from core.models.store import Key, ModelStore
-    from core.models.training import train_models
 
     candles = load_candles("BTC/USDT", "1h").iloc[-8_760:]
-    train_models(candles, Key("BTC/USDT", "1h", 1), ["lightgbm", "xgboost"], source="bundled", store=ModelStore(root))
+    service.train(candles, Key("BTC/USDT", "1h", 1), ["lightgbm", "xgboost", ENSEMBLE], source="bundled",
+                  store=ModelStore(root))
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +188,11 @@ def test_switching_symbol_and_timeframe_redraws_the_page(dashboard: str, browser
     page.goto(dashboard)
     page.wait_for_selector("[data-testid='stMetric']:has-text('Model agreement')", timeout=120_000)
     _pick(page, "Symbol", "ETH/USDT")
-    page.get_by_text("No trained model for ETH/USDT 1h").wait_for(timeout=60_000)
+    page.get_by_text("No trained ensemble of").filter(has_text="ETH/USDT 1h").first.wait_for(timeout=60_000)
     title = page.frame_locator(CHART_FRAME).first.locator(".js-plotly-plot .gtitle")
     title.filter(has_text="ETH/USDT · 1h").wait_for(timeout=30_000)  # the chart follows the new symbol
     _pick(page, "Timeframe", "4h")
-    page.get_by_text("No trained model for ETH/USDT 4h").wait_for(timeout=60_000)
+    page.get_by_text("No trained ensemble of").filter(has_text="ETH/USDT 4h").first.wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Train the three fast models (about a minute)").count() == 1
     _no_exception(page)
     page.close()
