@@ -32,7 +32,7 @@ def test_home_shows_the_default_market(app: AppTest) -> None:
     labels = [m.label for m in app.metric]
     assert "Last close" in labels
     assert "Models run on: " in " ".join(c.value for c in app.sidebar.caption)  # cpu here; cuda or mps elsewhere
-    assert "No trained model for BTC/USDT 1h at horizon 1 yet" in app.info[0].value
+    assert "No trained ensemble of xgboost, lightgbm, catboost for BTC/USDT 1h at horizon 1 yet" in app.info[0].value
 
 
 def test_changing_symbol_and_timeframe_redraws(app: AppTest) -> None:

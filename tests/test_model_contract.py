@@ -1,8 +1,11 @@
-"""The contract every registered model keeps (scikit-learn's check_estimator, for Lydian).
+"""The contract every registered forecaster keeps (scikit-learn's check_estimator, for Lydian).
 
-Parametrised over the registry, so a newly registered model is checked the moment it exists:
-shapes and ranges, seeded reproducibility, a save/load round trip through the versioned store,
-refusal of corrupt, truncated or edited files, and causality of predictions.
+Parametrised over the whole registry (single models, baselines, the ensemble and every family
+registered later), so a new forecaster is checked the moment it exists: shapes and ranges, seeded
+reproducibility and causality for all; for those tagged ``storable``, a save/load round trip
+through the versioned store and refusal of corrupt, truncated, edited or forged files. Which
+checks apply is read from capability tags, and each forecaster is fitted with a tiny
+configuration derived from its own settings, so one more forecaster costs seconds.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import pandas as pd
 import pytest
 
 from core.data import load_candles
+from core import forecasters as registry
 from core.errors import LydianError
-from core.models import registry
+from core.models import capabilities as cap
+from core.models import registry as model_registry
 from core.models.dataset import prepare
 from core.models.store import Key, ModelFileError, ModelStore
 
@@ -25,7 +30,19 @@ KEY = Key("BTC/USDT", "1h", 1)
 
 
 def _fast(model_id: str) -> dict:
-    return FAST if registry.spec(model_id).sequence else {"n_estimators": 30}
+    """A tiny configuration read from the forecaster's own settings: few epochs, few trees, tiny members."""
+    defaults = registry.spec(model_id).defaults.to_dict()
+    if "max_epochs" in defaults:
+        return FAST
+    if "n_estimators" in defaults:
+        return {"n_estimators": 30}
+    if "members" in defaults:  # a combiner: each of its members made tiny the same way
+        return {"member_overrides": {m: _fast(m) for m in defaults["members"]}}
+    return {}
+
+
+def _tags(model) -> frozenset[str]:
+    return registry.spec(model.model_id).tags
 
 
 @pytest.fixture(scope="module")
@@ -47,23 +64,44 @@ def _fit(model_id: str, frames: dict, seed: int = 0):
     return model
 
 
-@pytest.fixture(scope="module", params=registry.model_ids())
-def fitted(request, frames, tmp_path_factory):
-    """Each model fitted once per module, with a store holding its saved version."""
+@pytest.fixture(scope="module", params=registry.forecaster_ids())
+def fitted(request, frames):
+    """Each forecaster fitted once per module."""
+    return _fit(request.param, frames)
+
+
+@pytest.fixture(scope="module", params=registry.forecaster_ids(having=cap.STORABLE))
+def stored(request, frames, tmp_path_factory):
+    """Each storable forecaster fitted once per module, with a store holding its saved version."""
     model = _fit(request.param, frames)
     store = ModelStore(tmp_path_factory.mktemp(f"store_{request.param}"))
     version = store.save(model, KEY, {"source": "test"})
     return model, store, version
 
 
-def test_registry_has_the_19_models() -> None:
-    families = [s.family for s in registry.registry().values()]
-    assert len(families) == 19
-    assert {f: families.count(f) for f in registry.FAMILIES} == {"lstm": 3, "gru": 5, "transformer": 3, "cnn": 5, "boosting": 3}
+def test_every_forecaster_is_described_by_known_tags_and_builds() -> None:
+    for model_id, entry in registry.registry().items():
+        assert entry.tags and entry.tags <= cap.ALL, model_id
+        assert entry.description and entry.family, model_id
+        assert registry.create(model_id).model_id == model_id
+        if cap.STORABLE in entry.tags:
+            assert cap.TRAINABLE in entry.tags, model_id
+    families = {s.family for s in registry.registry().values()}
+    assert set(model_registry.FAMILIES) <= families and {"baseline", "ensemble"} <= families
+
+
+def test_an_unavailable_family_is_listed_with_the_command_that_adds_it(monkeypatch) -> None:
+    entry = registry.spec("catboost")
+    missing = type(entry)(**{**entry.__dict__, "model_id": "catboost_missing", "requires": ("no_such_library_xyz",)})
+    monkeypatch.setattr(model_registry, "_extra", {**model_registry._extra, "catboost_missing": missing})
+    assert not missing.available and missing.install == "pip install -e '.[boosting]'"
+    with pytest.raises(registry.UnknownModelError, match=r"not installed; add it with: pip install -e '.\[boosting\]'"):
+        registry.create("catboost_missing")
+    assert "catboost_missing" in registry.forecaster_ids()  # listed, not hidden
 
 
 def test_predictions_have_the_right_shape_and_range(fitted, frames) -> None:
-    model, _, _ = fitted
+    model = fitted
     prediction = model.predict(frames["x_test"])
     assert list(prediction.columns) == ["p_up", "expected_return"]
     assert prediction.index.equals(frames["x_test"].index)
@@ -71,18 +109,20 @@ def test_predictions_have_the_right_shape_and_range(fitted, frames) -> None:
     assert head.isna().all().all(), "rows without a full look-back window must be NaN"
     assert tail.notna().all().all() and np.isfinite(tail.to_numpy()).all()
     assert tail["p_up"].between(0, 1).all()
-    assert tail["p_up"].std() > 0, "a model that predicts one constant has learnt nothing"
-    assert model.valid_metrics_["n"] > 0 and 0 <= model.valid_metrics_["accuracy"] <= 1
+    if cap.BASELINE not in _tags(model):  # always-up and buy-and-hold are constant by design
+        assert tail["p_up"].std() > 0, "a model that predicts one constant has learnt nothing"
+    if cap.TRAINABLE in _tags(model):
+        assert model.valid_metrics_["n"] > 0 and 0 <= model.valid_metrics_["accuracy"] <= 1
 
 
 def test_same_seed_same_predictions(fitted, frames) -> None:
-    model, _, _ = fitted
+    model = fitted
     again = _fit(model.model_id, frames, seed=0)
     np.testing.assert_array_equal(model.predict(frames["x_test"]).to_numpy(), again.predict(frames["x_test"]).to_numpy())
 
 
-def test_save_load_round_trip_is_exact(fitted, frames) -> None:
-    model, store, version = fitted
+def test_save_load_round_trip_is_exact(stored, frames) -> None:
+    model, store, version = stored
     loaded = store.load(KEY, model.model_id, version)
     np.testing.assert_array_equal(model.predict(frames["x_test"]).to_numpy(), loaded.predict(frames["x_test"]).to_numpy())
     assert loaded.meta_["n_parameters"] == model.n_parameters() > 0
@@ -90,7 +130,7 @@ def test_save_load_round_trip_is_exact(fitted, frames) -> None:
 
 def test_predictions_are_causal(fitted, frames) -> None:
     """Changing every feature row after t leaves the predictions up to t untouched."""
-    model, _, _ = fitted
+    model = fitted
     x = frames["x_test"]
     cut = len(x) // 2
     altered = x.copy()
@@ -104,14 +144,15 @@ def _version_folder(store: ModelStore, model_id: str, version: int) -> Path:
     return KEY.folder(store.root, model_id) / f"v{version:04d}"
 
 
-def _weight_files(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.iterdir()) if p.name != "meta.json"]
+def _weight_files(folder: Path) -> list[str]:
+    """Every stored file but meta.json, as meta.json names them (an ensemble's members sit in sub-folders)."""
+    return [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "meta.json"]
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])
-def test_damaged_weight_files_are_refused(fitted, frames, damage: str) -> None:
-    model, store, _ = fitted
-    names = [p.name for p in _weight_files(_version_folder(store, model.model_id, fitted[2]))]
+def test_damaged_weight_files_are_refused(stored, frames, damage: str) -> None:
+    model, store, first = stored
+    names = _weight_files(_version_folder(store, model.model_id, first))
     for name in names:  # weights, and the ONNX graph of a net
         version = store.save(model, KEY, {"source": "test"})
         target = _version_folder(store, model.model_id, version) / name
@@ -125,8 +166,8 @@ def test_damaged_weight_files_are_refused(fitted, frames, damage: str) -> None:
             store.load(KEY, model.model_id, version)
 
 
-def test_edited_meta_is_refused(fitted) -> None:
-    model, store, _ = fitted
+def test_edited_meta_is_refused(stored) -> None:
+    model, store, _ = stored
     version = store.save(model, KEY, {"source": "test"})
     path = _version_folder(store, model.model_id, version) / "meta.json"
     meta = json.loads(path.read_text())
@@ -147,23 +188,23 @@ def _forge(folder: Path, name: str, content: bytes) -> None:
     (folder / "meta.json").write_text(json.dumps(meta))
 
 
-def test_garbage_weights_with_forged_checksums_fail_cleanly(fitted) -> None:
+def test_garbage_weights_with_forged_checksums_fail_cleanly(stored) -> None:
     """Even when an attacker re-seals meta.json, the native loaders refuse garbage with a clear error."""
-    model, store, first = fitted
-    for target in _weight_files(_version_folder(store, model.model_id, first)):
+    model, store, first = stored
+    for name in _weight_files(_version_folder(store, model.model_id, first)):
         version = store.save(model, KEY, {"source": "test"})
-        _forge(_version_folder(store, model.model_id, version), target.name, b"\x00garbage" * 64)
+        _forge(_version_folder(store, model.model_id, version), name, b"\x00garbage" * 64)
         with pytest.raises(LydianError):
             store.load(KEY, model.model_id, version)
 
 
-NETS = [m for m in registry.model_ids() if registry.spec(m).sequence]
+NETS = registry.forecaster_ids(having=cap.ONNX)
 
 
-@pytest.mark.parametrize("fitted", NETS, indirect=True)
-def test_live_windows_match_the_batched_path(fitted, frames) -> None:
+@pytest.mark.parametrize("stored", NETS, indirect=True)
+def test_live_windows_match_the_batched_path(stored, frames) -> None:
     """A loaded net forecasts a few windows through its saved ONNX graph: the same numbers as PyTorch."""
-    model, store, version = fitted
+    model, store, version = stored
     loaded = store.load(KEY, model.model_id, version)
     assert loaded.graph_ is not None, f"{model.model_id} no longer exports to ONNX: its live forecasts run on PyTorch"
     few = frames["x_test"].iloc[: model.lookback + 4]  # 5 windows: the live path
@@ -171,12 +212,12 @@ def test_live_windows_match_the_batched_path(fitted, frames) -> None:
     assert loaded.predict(few).iloc[model.lookback - 1:].notna().all().all()
 
 
-@pytest.mark.parametrize("fitted", NETS, indirect=True)
-def test_a_swapped_graph_is_refused(fitted, frames) -> None:
+@pytest.mark.parametrize("stored", NETS, indirect=True)
+def test_a_swapped_graph_is_refused(stored, frames) -> None:
     """A valid ONNX graph of other weights, with forged checksums, must not replace the evaluated net."""
     from core.models import onnx_runtime
 
-    model, store, _ = fitted
+    model, store, _ = stored
     other = _fit(model.model_id, frames, seed=1)
     graph = onnx_runtime.export(other.module_, other.lookback, other.n_features_)
     version = store.save(model, KEY, {"source": "test"})
