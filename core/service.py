@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from core import forecasters
+from core.db import Database
 from core.backtest.leaderboard import Leaderboard, evaluation_for, leaderboard
 from core.ensemble import ENSEMBLE, EnsembleConfig, Signal, SignalSettings, ensemble_signal, ensemble_signals
 from core.ensemble.live import LIVE_BARS
@@ -29,19 +30,22 @@ Progress = Callable[[dict[str, Any]], None]
 EVALUATION_REFIT_EVERY = 500  # refits of a quick evaluation: weekly refits of an ensemble over 4,000 bars take minutes
 
 
-def ensemble_config(key: Key, **changes: Any) -> EnsembleConfig:
-    """The ensemble configuration in force for a market (the stored one, else the defaults), with ``changes``."""
+def ensemble_config(key: Key, db: Database | None = None, **changes: Any) -> EnsembleConfig:
+    """The ensemble configuration in force for a market (the stored one, else the defaults), with ``changes``.
+
+    ``db``: the database the configurations live in (default: `core.db.default_url`; the API passes its own).
+    """
     from core import ensemble_configs
 
-    stored = ensemble_configs.current(key.symbol, key.timeframe, key.horizon)
+    stored = ensemble_configs.current(key.symbol, key.timeframe, key.horizon, db)
     return dataclasses.replace(stored, horizon=key.horizon, **changes)
 
 
-def signal_settings(key: Key) -> SignalSettings:
+def signal_settings(key: Key, db: Database | None = None) -> SignalSettings:
     """Stop-loss and take-profit distances stored with the market's configuration."""
     from core import ensemble_configs
 
-    return ensemble_configs.signal_settings(key.symbol, key.timeframe, key.horizon)
+    return ensemble_configs.signal_settings(key.symbol, key.timeframe, key.horizon, db)
 
 
 def evaluation(key: Key, model: str, config: EnsembleConfig | None = None) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from core import forecasters
+from core import ensemble_configs, forecasters
 from core.api.app import create_app
 from core.api.auth import issue
 from core.db import AuditEntry, Database
@@ -40,9 +40,18 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'api.db'}"
 
 
+MEMBERS = ["lightgbm", "xgboost"]
+
+
+def configure_members(db_url: str) -> None:
+    """The market's configuration names the two members the fixture trained (the default is three boosters)."""
+    ensemble_configs.save(KEY.symbol, KEY.timeframe, KEY.horizon, {"members": MEMBERS}, "fixture", Database(db_url))
+
+
 @pytest.fixture
 def client(trained: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("LYDIAN_ARTIFACTS", str(trained))
+    configure_members(db_url)
     with TestClient(create_app(ApiSettings(database_url=db_url, jwt_secret=SECRET, rate_limit=0))) as test_client:
         yield test_client
 
@@ -77,10 +86,10 @@ def test_curl_style_request_works_as_written(client: TestClient) -> None:
 def test_ensemble_returns_the_full_signal(client: TestClient) -> None:
     result = client.post("/predict/single", json={"symbol": "BTC", "model": "ensemble"}).json()
     signal = result["signal"]
-    assert result["member_versions"] == {"lightgbm": 1, "xgboost": 1} and result["version"] is None
+    assert result["version"] == signal["version"] == 1
     assert signal["action"] in ("BUY", "SELL", "HOLD") and 0 <= signal["risk_score"] <= 100
     assert {c["id"] for c in signal["contributing_models"]} == {"lightgbm", "xgboost"}
-    assert result["p_up"] == signal["probability"] and signal["note"].startswith("not evaluated yet")
+    assert result["p_up"] == signal["probability"] and "not evaluated yet" in signal["note"]
     voted = client.post("/predict/ensemble", json={"symbol": "BTC", "method": "soft_vote", "calibration": "none"}).json()
     assert voted["signal"]["method"] == "soft_vote" and voted["p_up"] == pytest.approx(
         sum(c["probability"] for c in voted["signal"]["contributing_models"]) / 2, abs=1e-6)
@@ -153,6 +162,7 @@ def test_unknown_job_and_route(client: TestClient) -> None:
 def test_configuration_is_validated_persisted_and_audited(trained: Path, db_url: str,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LYDIAN_ARTIFACTS", str(trained))
+    configure_members(db_url)
     with TestClient(create_app(ApiSettings(database_url=db_url, jwt_secret=SECRET, rate_limit=0))) as client:
         _configure_and_use(client)
     with TestClient(create_app(ApiSettings(database_url=db_url, jwt_secret=SECRET, rate_limit=0))) as restarted:
@@ -165,11 +175,11 @@ def test_configuration_is_validated_persisted_and_audited(trained: Path, db_url:
     assert change.request["method"] == "stacking" and change.result["user_weights"] == {"lightgbm": 3, "xgboost": 1}
     forecast = next(r for r in rows if r.action == "predict.single")
     assert forecast.request["symbol"] == "BTC" and forecast.result["action"] in ("BUY", "SELL", "HOLD")
-    assert forecast.result["member_versions"] == {"lightgbm": 1, "xgboost": 1} and forecast.client == "testclient"
+    assert forecast.result["version"] == 1 and forecast.client == "testclient"
 
 
 def _configure_and_use(client: TestClient) -> None:
-    body = {"symbol": "BTC", "method": "stacking", "user_weights": {"lightgbm": 3, "xgboost": 1}, "min_confidence": 0.2}
+    body = {"symbol": "BTC", "members": MEMBERS, "method": "stacking", "user_weights": {"lightgbm": 3, "xgboost": 1}, "min_confidence": 0.2}
     assert client.post("/ensemble/configure", json=body).status_code == 401
     stored = client.post("/ensemble/configure", json=body, headers=auth()).json()
     assert stored["method"] == "stacking" and stored["updated_by"] == "alice"
@@ -178,7 +188,7 @@ def _configure_and_use(client: TestClient) -> None:
     assert client.post("/predict/single", json={"symbol": "BTC"}).json()["signal"]["method"] == "stacking"
     for bad in ({"user_weights": {"catboost": 1}}, {"user_weights": {"lightgbm": 0}}, {"method": "median"},
                 {"sl_atr": -1}):
-        answer = client.post("/ensemble/configure", json={"symbol": "BTC", **bad}, headers=auth())
+        answer = client.post("/ensemble/configure", json={"symbol": "BTC", "members": MEMBERS, **bad}, headers=auth())
         assert answer.status_code == 422, bad
     infinite = '{"symbol": "BTC", "user_weights": {"lightgbm": Infinity}}'  # Python's json reads it: refused
     assert client.post("/ensemble/configure", content=infinite, headers={**auth(), "Content-Type": "application/json"}

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from core.cli import build_parser, main
+from core import forecasters
+from core.models import capabilities
 
 LYDIAN = Path(sys.executable).with_name("lydian")
 
@@ -126,12 +128,15 @@ def test_data_info_on_a_bad_file_explains(tmp_path: Path) -> None:
     assert "volume" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_models_list_shows_all_19_with_sizes(capsys: pytest.CaptureFixture) -> None:
+def test_models_list_shows_every_forecaster_with_sizes_and_tags(capsys: pytest.CaptureFixture) -> None:
     assert main(["models", "list", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 19
-    nets = [r for r in rows if r["family"] != "boosting"]
-    assert len(nets) == 16 and all(100_000 <= r["parameters"] <= 600_000 for r in nets), nets
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == set(forecasters.registry())
+    nets = forecasters.forecaster_ids(having=capabilities.SEQUENCE)
+    assert nets and all(100_000 <= rows[n]["parameters"] <= 600_000 for n in nets), nets
+    assert all(rows[b]["family"] == "baseline" and rows[b]["parameters"] is None
+               for b in forecasters.forecaster_ids(having=capabilities.BASELINE))
+    assert capabilities.COMBINER in rows["ensemble"]["tags"]
 
 
 def test_train_then_predict_round_trip(capsys: pytest.CaptureFixture) -> None:

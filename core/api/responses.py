@@ -19,8 +19,8 @@ class PredictionOut(BaseModel):
     timeframe: str
     horizon: int
     model: str
-    version: int | None = Field(description="the model version; null for the ensemble (see member_versions)")
-    member_versions: dict[str, int] | None = None
+    version: int | None = Field(description="the stored version that forecast (for the ensemble: the newest "
+                                "version trained with the configured members)")
     candle_time: str = Field(description="open time (UTC) of the last candle the forecast is based on")
     p_up: float = Field(description="P(close higher after horizon bars); calibrated for the ensemble")
     expected_return: float

@@ -121,8 +121,8 @@ class Predictor:
         key = Key(symbol, timeframe, horizon)
         if model == ENSEMBLE:
             if version is not None:
-                raise ApiError(422, "validation_error", "version picks one model's version; the ensemble uses "
-                               "each member's default version (see member_versions)")
+                raise ApiError(422, "validation_error", "version picks one model's version; the ensemble serves "
+                               "the newest version trained with the configured members")
             return self._ensemble(key, method, calibration, peek)
         registry.spec(model)  # unknown ids: 404 with the list of known ones
         have, default = self._stored(key, model, peek)
@@ -143,7 +143,7 @@ class Predictor:
             return {**{k: result[k] for k in ("symbol", "timeframe", "horizon", "model", "version", "candle_time")},
                     "p_up": p, "expected_return": finite(result["expected_return"]) or 0.0,
                     "direction": "up" if p >= 0.5 else "down", "confidence": abs(2 * p - 1),
-                    "valid_metrics": finite(result.get("valid_metrics") or {}), "member_versions": None, "signal": None}
+                    "valid_metrics": finite(result.get("valid_metrics") or {}), "signal": None}
 
         value, cached = self.cache.get(cache_key, compute, peek)
         return {**value, "cached": cached}
@@ -166,7 +166,7 @@ class Predictor:
             body = finite(signal.to_dict())
             p = body["probability"]
             return {"symbol": key.symbol, "timeframe": key.timeframe, "horizon": key.horizon, "model": ENSEMBLE,
-                    "version": None, "member_versions": None, "candle_time": body["candle_time"], "p_up": p,
+                    "version": signal.version, "candle_time": body["candle_time"], "p_up": p,
                     "expected_return": body["expected_return"] or 0.0, "direction": "up" if p >= 0.5 else "down",
                     "confidence": body["confidence"], "signal": body, "valid_metrics": None}
 

@@ -64,21 +64,30 @@ def recent_features(candles: pd.DataFrame, rows: int) -> pd.DataFrame:
 
 
 def stored_version(key: Key, config: EnsembleConfig, store: ModelStore) -> int | None:
-    """The newest stored ensemble version trained with ``config``'s members (any combination), or None."""
+    """The newest stored ensemble version trained with ``config``'s members (any combination), or None.
+
+    A configuration that sets no member settings (what a market's stored configuration holds: the
+    member names) accepts the members trained with any settings; one that sets them wants exactly those.
+    """
     wanted = config.members_digest()
     for version in reversed(store.versions(key, ENSEMBLE)):
         try:
             saved = EnsembleConfig().with_overrides(store.meta(key, ENSEMBLE, version)["config"])
         except LydianError:
             continue  # an altered or foreign version is never served; `lydian models versions` shows it
-        if saved.members_digest() == wanted:
+        same_members = saved.members == config.members and saved.holdout == config.holdout
+        if saved.members_digest() == wanted or (same_members and not config.member_overrides):
             return version
     return None
 
 
 def trained_ensemble(key: Key, config: EnsembleConfig, store: ModelStore | None = None) -> EnsembleModel:
     """The stored ensemble with exactly ``config``: loaded once, its combination re-fitted when it differs."""
-    store = store or ModelStore()
+    return _served(key, config, store or ModelStore())[1]
+
+
+def _served(key: Key, config: EnsembleConfig, store: ModelStore) -> tuple[int, EnsembleModel]:
+    """`trained_ensemble` with the version it came from (a signal names it)."""
     version = stored_version(key, config, store)
     if version is None:
         raise NotTrainedError(
@@ -88,12 +97,12 @@ def trained_ensemble(key: Key, config: EnsembleConfig, store: ModelStore | None 
         )
     model: EnsembleModel = loaded_model(key, ENSEMBLE, version, store)
     if model.config == config:
-        return model
+        return version, model
     cache_key = (store.root, key, version, store.identity(key, ENSEMBLE, version), config.digest())
     with _lock:
         if cache_key not in _combined:
             _combined[cache_key] = model.with_combination(**{k: getattr(config, k) for k in COMBINATION})
-        return _combined[cache_key]
+        return version, _combined[cache_key]
 
 
 def ensemble_signal(
@@ -106,9 +115,9 @@ def ensemble_signal(
     ``evaluation`` is the walk-forward record of exactly this configuration (`EnsembleConfig.digest`),
     looked up by the caller (`core.service`), or None. The configuration's ``min_confidence`` decides HOLD.
     """
-    model = trained_ensemble(key, _for(config, key), store)
+    version, model = _served(key, _for(config, key), store or ModelStore())
     features = recent_features(candles, model.context_rows + 1)
-    return _signal(candles, key, model, features, settings, evaluation)
+    return _signal(candles, key, version, model, features, settings, evaluation)
 
 
 def ensemble_signals(
@@ -122,14 +131,14 @@ def ensemble_signals(
     while this process turns the ones already built into signals.
     """
     store = store or ModelStore()
-    models = [trained_ensemble(key, _for(config, key), store) for _, key in markets]
-    rows = [model.context_rows + 1 for model in models]
+    served = [_served(key, _for(config, key), store) for _, key in markets]
+    rows = [model.context_rows + 1 for _, model in served]
     stamps = [_stamp(candles, n) for (candles, _), n in zip(markets, rows)]
     with _lock:
         todo = [i for i, stamp in enumerate(stamps) if stamp not in _features]
     built = build_features_many([markets[i][0].iloc[-LIVE_BARS:] for i in todo], [rows[i] for i in todo])
     waiting, signals = set(todo), []
-    for i, ((candles, key), model) in enumerate(zip(markets, models)):
+    for i, ((candles, key), (version, model)) in enumerate(zip(markets, served)):
         with _lock:
             if i in waiting:  # built in the order asked for: the next one is this market's
                 _remember(stamps[i], next(built))
@@ -137,7 +146,7 @@ def ensemble_signals(
         if features is None:  # dropped from the cache meanwhile: a batch larger than `FEATURE_CACHE`
             features = recent_features(candles, rows[i])
         evaluation = evaluations[i] if evaluations else None
-        signals.append(_signal(candles, key, model, features, settings, evaluation))
+        signals.append(_signal(candles, key, version, model, features, settings, evaluation))
     return signals
 
 
@@ -146,7 +155,7 @@ def _for(config: EnsembleConfig | None, key: Key) -> EnsembleConfig:
     return dataclasses.replace(config or EnsembleConfig(), horizon=key.horizon)
 
 
-def _signal(candles: pd.DataFrame, key: Key, model: EnsembleModel, features: pd.DataFrame,
+def _signal(candles: pd.DataFrame, key: Key, version: int, model: EnsembleModel, features: pd.DataFrame,
             settings: SignalSettings, evaluation: dict[str, Any] | None) -> Signal:
     p_up, returns = member_predictions(model.members_, features)
     latest_p, latest_r = p_up.iloc[-1].to_numpy(), returns.iloc[-1].to_numpy()
@@ -163,5 +172,5 @@ def _signal(candles: pd.DataFrame, key: Key, model: EnsembleModel, features: pd.
         expected_return=float(latest_r @ combiner.weights_), member_p=dict(zip(model.members_, map(float, latest_p))),
         weights=combiner.weights(), pulls=combiner.contributions(latest_p), method=config.method,
         calibration=config.calibration, settings=dataclasses.replace(settings, min_confidence=config.min_confidence),
-        evaluation=evaluation, note=note, config_digest=config.digest(),
+        evaluation=evaluation, note=note, config_digest=config.digest(), version=version,
     )

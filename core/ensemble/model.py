@@ -36,6 +36,7 @@ import pandas as pd
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
+from core.defaults import FAST_MODELS
 from core.ensemble.calibration import Calibrator, expected_calibration_error, reliability
 from core.ensemble.combiners import Combiner, EnsembleError
 from core.errors import DataError
@@ -46,7 +47,7 @@ from core.models.base import Model, NotFittedError, json_ready
 from core.splits import fit_end
 
 ENSEMBLE = "ensemble"
-DEFAULT_MEMBERS = ("xgboost", "lightgbm", "catboost")  # fast enough to refit weekly in a walk-forward
+DEFAULT_MEMBERS = FAST_MODELS  # fast enough to refit weekly in a walk-forward
 LIVE_ROWS = 256  # inputs up to this many rows are forecast with the members side by side
 HOLDOUT_FILE = "holdout.safetensors"
 COMBINATION = ("method", "calibration", "floor", "user_weights", "min_confidence")  # settings the members ignore

@@ -74,6 +74,7 @@ class Signal:
     evaluation: dict[str, Any] | None = None
     note: str = ""
     config_digest: str = ""  # the ensemble configuration this signal (and its evaluation) belongs to
+    version: int | None = None  # the stored ensemble version whose members forecast
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +117,7 @@ def make_signal(
     candles: pd.DataFrame, *, symbol: str, timeframe: str, horizon: int, probability: float, raw_probability: float,
     expected_return: float, member_p: dict[str, float], weights: dict[str, float], pulls: dict[str, float],
     method: str, calibration: str, settings: SignalSettings = SignalSettings(),
-    evaluation: dict[str, Any] | None = None, note: str = "", config_digest: str = "",
+    evaluation: dict[str, Any] | None = None, note: str = "", config_digest: str = "", version: int | None = None,
 ) -> Signal:
     """Assemble the signal for the bar after the last candle."""
     if candles.empty:
@@ -142,5 +143,5 @@ def make_signal(
         symbol, timeframe, horizon, candles.index[-1].isoformat(), action, round(probability, 6),
         round(raw_probability, 6), round(confidence, 6), price, target, expected_return, stop, take,
         time_horizon(horizon, timeframe), risk_score(candles, p), round(agreement, 1), method, calibration,
-        members, evaluation, note, config_digest,
+        members, evaluation, note, config_digest, version,
     )

@@ -61,7 +61,7 @@ def performance(query: Annotated[MarketQuery, Query()], ctx: Ctx,
                 _: Annotated[Identity, Depends(reader)]) -> dict[str, Any]:
     symbol = ctx.markets.check(query.symbol, query.timeframe)
     key = Key(symbol, query.timeframe, query.horizon)
-    config = service.ensemble_config(key)
+    config = service.ensemble_config(key, ctx.db)
     ensemble = finite(service.evaluation(key, ENSEMBLE, config))
     evaluated = {m: finite(service.evaluation(key, m)) for m in config.members}
     note = "" if ensemble else (f"the ensemble configured for {symbol} {query.timeframe} ({config.method}, "

@@ -42,7 +42,7 @@ Reader = Annotated[Identity, Depends(reader)]
 Ctx = Annotated[Context, Depends(context)]
 
 
-AUDITED = ("symbol", "timeframe", "horizon", "model", "version", "member_versions", "candle_time", "p_up",
+AUDITED = ("symbol", "timeframe", "horizon", "model", "version", "candle_time", "p_up",
            "expected_return", "cached")
 
 
