@@ -14,14 +14,12 @@ from pathlib import Path
 
 from core import __version__
 from core.cli import api, backtest, data, explain, models, patterns, portfolio, strategy
-from core.cli._common import EXIT_USAGE, Parser, add_source_args
+from core.cli._common import EXIT_USAGE, Parser, add_group, add_source_args
 from core.errors import LydianError
 
 
 def _data_commands(commands: argparse._SubParsersAction) -> None:
-    group = commands.add_parser("data", help="list and inspect candle data", description="List and inspect candle data.")
-    group.set_defaults(help_parser=group)
-    sub = group.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+    sub = add_group(commands, "data", "list and inspect candle data", "List and inspect candle data.")
     listing = sub.add_parser("list", help="what can be loaded", description="List every symbol/timeframe/source that can be loaded.")
     listing.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     listing.set_defaults(handler=data.data_list)

@@ -60,6 +60,14 @@ METHODS = CoreChoices("core.ensemble.combiners", "METHODS")
 CALIBRATIONS = CoreChoices("core.ensemble.calibration", "CALIBRATIONS")
 
 
+def add_group(commands: argparse._SubParsersAction, name: str, help: str, description: str
+              ) -> argparse._SubParsersAction:
+    """A command with subcommands (``lydian NAME SUBCOMMAND``); bare ``lydian NAME`` prints its help."""
+    group = commands.add_parser(name, help=help, description=description)
+    group.set_defaults(help_parser=group, handler=None)
+    return group.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+
 def add_ensemble_args(parser: argparse.ArgumentParser, prefix: str = "--") -> None:
     """The ensemble's members, method and calibration; unset ones come from the market's stored configuration."""
     parser.add_argument(f"{prefix}members", default=None, metavar="IDS",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from core.cli._common import add_ensemble_args, add_source_args, ensemble_changes, load, print_json
+from core.cli._common import add_ensemble_args, add_group, add_source_args, ensemble_changes, load, print_json
 
 
 def _version(text: str) -> int | str:
@@ -33,10 +33,8 @@ def _add_version_args(parser: argparse.ArgumentParser, *, version_required: bool
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    group = commands.add_parser("models", help="list models and manage trained versions",
-                                description="List the model zoo and manage trained versions.")
-    group.set_defaults(help_parser=group)
-    sub = group.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
+    sub = add_group(commands, "models", "list models and manage trained versions",
+                    "List the model zoo and manage trained versions.")
     listing = sub.add_parser("list", help="every model id with family and size", description="Every registered model.")
     listing.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     listing.set_defaults(handler=models_list)

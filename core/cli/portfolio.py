@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.cli._common import UsageError, print_json
+from core.cli._common import UsageError, add_group, print_json
 from core.cli.strategy import add_execution_args, execution_from, print_rows
 from core.data.timeframes import TIMEFRAMES
 
@@ -13,12 +13,10 @@ METHOD_CHOICES = ("equal", "inverse_vol", "min_variance", "mean_variance", "fore
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    group = commands.add_parser(
-        "portfolio", help="multi-market portfolios after costs",
-        description="Portfolios over several markets: the baselines trading agents and optimisers must beat.",
+    sub = add_group(
+        commands, "portfolio", "multi-market portfolios after costs",
+        "Portfolios over several markets: the baselines trading agents and optimisers must beat.",
     )
-    group.set_defaults(help_parser=group, handler=None)
-    sub = group.add_subparsers(dest="portfolio_command", metavar="SUBCOMMAND")
     parser = sub.add_parser(
         "backtest", help="one weighting method, rebalanced every k bars after costs",
         description="Weights from the past returns only (Ledoit-Wolf shrunk covariance for min_variance and "

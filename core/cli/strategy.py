@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import UsageError, add_source_args, check_table_path, load, print_json, write_table
+from core.cli._common import UsageError, add_group, add_source_args, check_table_path, load, print_json, write_table
 
 POLICY_CHOICES = ("always", "threshold", "vol_target", "signal")
 ROW = ("sharpe", "sharpe_ci_low", "sharpe_ci_high", "deflated_sharpe", "total_return", "max_drawdown", "turnover",
@@ -37,13 +37,11 @@ def execution_from(args: argparse.Namespace) -> Any:
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    group = commands.add_parser(
-        "strategy", help="trade a model's forecasts with a policy, after costs",
-        description="Turn a model's walk-forward (out-of-sample) forecasts into positions with a policy, fill "
+    sub = add_group(
+        commands, "strategy", "trade a model's forecasts with a policy, after costs",
+        "Turn a model's walk-forward (out-of-sample) forecasts into positions with a policy, fill "
         "them at the next bar's open, pay fees and slippage, and report statistics that resist luck.",
     )
-    group.set_defaults(help_parser=group, handler=None)
-    sub = group.add_subparsers(dest="strategy_command", metavar="SUBCOMMAND")
     parser = sub.add_parser(
         "backtest", help="one policy over one model's forecasts, beside buy-and-hold and a random policy",
         description="Walk the model forward, trade its forecasts with the policy (its threshold or target "
