@@ -6,6 +6,11 @@ says what is wrong and where (file row number, column name), never a pandas or p
 Nothing is written anywhere. Only two harmless repairs are made (exact duplicate rows dropped,
 unsorted rows sorted), and each leaves a plain-English note in ``frame.attrs["warnings"]`` for the
 UI and in the log. The OHLC rules themselves live in `core.data.validate` and are reused here.
+
+Work is bounded by the input's size, because one hostile file must not hold a worker for minutes: files
+above ``LYDIAN_MAX_UPLOAD_MB`` are refused before they are read, lines, fields and columns are capped
+before anything parses them, and times are read only in explicit formats (epoch numbers, ISO 8601 and a
+short list of strftime layouts), never by dateutil's guessing, whose tokenizer is quadratic in a token.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import re
 from pathlib import Path
 from typing import IO
@@ -22,7 +28,7 @@ import pandas as pd
 
 from core.data.timeframes import infer_timeframe
 from core.data.validate import COLUMNS, candle_problems, validate_candles
-from core.errors import CandleFileError
+from core.errors import CandleFileError, LydianError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,27 @@ _ALIASES = {  # normalised header name (lower case, letters and digits only) -> 
 _MAGIC = {b"PK\x03\x04": "a ZIP archive (unzip it and upload the CSV inside)", b"\x89PNG": "a PNG image",
           b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF document", b"\x1f\x8b": "a gzip archive",
           b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old Excel/Office document"}
+DEFAULT_MAX_MB = 100.0  # ~15 years of 1-minute candles as CSV; env LYDIAN_MAX_UPLOAD_MB overrides
+MAX_LINE_CHARS = 4_096  # a Binance kline row is ~150 characters
+MAX_FIELD_CHARS = 256  # numbers and dates are < 40; the cap keeps every parser's input small
+MAX_COLUMNS = 100  # exports have at most a dozen
+# tried in order after ISO 8601 on a sample of the column; the first that reads every sampled cell wins
+TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
+                "%d.%m.%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %I-%p", "%Y%m%d")
+_SAMPLE = 200  # cells a format is tried on before it is applied to the whole column
+
+
+def max_upload_bytes() -> int:
+    """The largest file accepted, from ``LYDIAN_MAX_UPLOAD_MB`` (megabytes, decimals allowed)."""
+    text = os.environ.get("LYDIAN_MAX_UPLOAD_MB", "").strip()
+    try:
+        megabytes = float(text) if text else DEFAULT_MAX_MB
+    except ValueError:
+        raise LydianError(f"LYDIAN_MAX_UPLOAD_MB={text!r} is not a number of megabytes (e.g. 100 or 2.5)") from None
+    if not 0 < megabytes < 1e6:
+        raise LydianError(f"LYDIAN_MAX_UPLOAD_MB must be above 0 and below 1000000, got {text}")
+    return int(megabytes * 1e6)
 
 
 def load_candles_file(path_or_buffer: str | Path | IO, *, min_rows: int = 50) -> pd.DataFrame:
@@ -84,23 +111,32 @@ def _load(raw: bytes, name: str, min_rows: int) -> pd.DataFrame:
 
 
 def _read_bytes(source: str | Path | IO) -> tuple[str, bytes]:
+    """(name, content), reading at most one byte past the size limit so a huge file costs nothing."""
+    limit = max_upload_bytes()
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
-            return path.name, path.read_bytes()
+            with path.open("rb") as handle:
+                name, data = path.name, handle.read(limit + 1)
         except OSError as exc:
             raise CandleFileError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
-    name = Path(str(getattr(source, "name", None) or "uploaded file")).name
-    if getattr(source, "seekable", lambda: False)():
-        source.seek(0)  # Streamlit's UploadedFile may have been read already
-    data = source.read()
-    return name, data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    else:
+        name = Path(str(getattr(source, "name", None) or "uploaded file")).name
+        if getattr(source, "seekable", lambda: False)():
+            source.seek(0)  # Streamlit's UploadedFile may have been read already
+        data = source.read(limit + 1)
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if len(data) > limit:
+        raise CandleFileError(f"{name}: the file is larger than {limit / 1e6:g} MB, the most this server reads "
+                              "(LYDIAN_MAX_UPLOAD_MB raises it); split it or upload parquet, which is smaller")
+    return name, data
 
 
 def _read_table(raw: bytes, fail) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """(cells with header names or column numbers, file row number of each data row, notes)."""
     if raw[:4] == b"PAR1":
         try:
+            _check_parquet_shape(raw, fail)
             table = pd.read_parquet(io.BytesIO(raw))
         except Exception as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -113,11 +149,17 @@ def _read_table(raw: bytes, fail) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
         return table, np.arange(1, len(table) + 1), []
     text = _decode(raw, fail)
     lines, notes = text.splitlines(), []
+    if max(map(len, lines), default=0) > MAX_LINE_CHARS:
+        longest = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS)
+        raise fail(f"line {longest + 1} is {len(lines[longest]):,} characters long; a candle file's lines are "
+                   f"at most {MAX_LINE_CHARS:,} (is this a candle file?)")
     lead = next((i for i, line in enumerate(lines) if any(s in line for s in ",;\t|")), 0)
     if any(line.strip() for line in lines[:lead]):  # e.g. the URL line atop CryptoDataDownload files
         notes.append(f"skipped {lead} line(s) above the table, starting {lines[0].strip()[:60]!r}")
     first = lines[lead] if lines else ""
     sep = max(";\t|,", key=first.count) if any(s in first for s in ";\t|") else ","  # ties: not ','
+    if first.count(sep) >= MAX_COLUMNS:
+        raise fail(f"line {lead + 1} has {first.count(sep) + 1} columns; a candle file has at most {MAX_COLUMNS}")
     try:
         cells = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
                             skip_blank_lines=False, skipinitialspace=True, skiprows=lead)
@@ -129,6 +171,7 @@ def _read_table(raw: bytes, fail) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
         raise fail(f"cannot be read as CSV ({exc})") from None
     cells = cells.apply(lambda col: col.str.strip())
     rows = np.arange(lead + 1, lead + len(cells) + 1)
+    _check_field_lengths(cells, rows, fail)
     keep = (cells != "").any(axis=1).to_numpy()
     cells, rows = cells[keep].reset_index(drop=True), rows[keep]
     numeric = [pd.to_numeric(cells.iloc[i], errors="coerce").notna().sum() for i in range(min(2, len(cells)))]
@@ -139,6 +182,28 @@ def _read_table(raw: bytes, fail) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
         if cells.empty:
             raise fail("the file has only a header line and no data rows")
     return cells, rows, notes
+
+
+def _check_parquet_shape(raw: bytes, fail) -> None:
+    """Refuse, from the footer alone, a parquet file that would unpack into far more than it weighs."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(io.BytesIO(raw)).metadata
+    if meta.num_columns > MAX_COLUMNS:
+        raise fail(f"the parquet file has {meta.num_columns} columns; a candle file has at most {MAX_COLUMNS}")
+    if meta.num_rows > max(len(raw), 10_000):  # real candles take > 10 bytes a row even compressed
+        raise fail(f"the parquet file declares {meta.num_rows:,} rows in {len(raw):,} bytes, more rows than "
+                   "bytes: refused as a decompression bomb")
+
+
+def _check_field_lengths(cells: pd.DataFrame, rows: np.ndarray, fail) -> None:
+    """Refuse an overlong cell before any number or date parser sees it (a quoted field may span lines)."""
+    for column in cells.columns:
+        lengths = cells[column].str.len().to_numpy()
+        if len(lengths) and lengths.max() > MAX_FIELD_CHARS:
+            i = int(lengths.argmax())
+            raise fail(f"row {rows[i]}, {_where(column)}: a field of {int(lengths[i]):,} characters; fields of a "
+                       f"candle file are at most {MAX_FIELD_CHARS} (numbers and dates)")
 
 
 def _decode(raw: bytes, fail) -> str:
@@ -194,7 +259,7 @@ def _where(column: object) -> str:
 
 
 def _parse_times(cells: pd.Series, column: object, rows: np.ndarray, fail) -> pd.DatetimeIndex:
-    """UTC open times from datetimes, epoch numbers (s/ms/us/ns by magnitude) or date strings."""
+    """UTC open times from datetimes, epoch numbers (s/ms/us/ns by magnitude) or date strings in `TIME_FORMATS`."""
     where = _where(column)
     if pd.api.types.is_datetime64_any_dtype(cells):
         times = pd.to_datetime(cells, utc=True)
@@ -210,11 +275,7 @@ def _parse_times(cells: pd.Series, column: object, rows: np.ndarray, fail) -> pd
             if numbers.dtype.kind == "f":  # float epochs carry binary noise below the microsecond
                 times = times.dt.round("us")
         else:
-            text = cells.astype(str)
-            times = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-            if times.isna().any():
-                mixed = pd.to_datetime(text, format="mixed", utc=True, errors="coerce")
-                times = mixed if mixed.isna().sum() < times.isna().sum() else times
+            times = _parse_text_times(cells.astype(str))
     bad = np.flatnonzero(times.isna().to_numpy())
     if len(bad):
         i, cell = bad[0], cells.iloc[bad[0]]
@@ -223,6 +284,20 @@ def _parse_times(cells: pd.Series, column: object, rows: np.ndarray, fail) -> pd
         more = f" (and {len(bad) - 1} more bad time(s) below)" if len(bad) > 1 else ""
         raise fail(f"row {rows[i]}, {where}{what}{more}")
     return pd.DatetimeIndex(times).as_unit("ns")
+
+
+def _parse_text_times(text: pd.Series) -> pd.Series:
+    """ISO 8601, else the first of `TIME_FORMATS` that reads a sample of the cells: linear, no guessing."""
+    times = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    if not times.isna().any():
+        return times
+    sample = text[times.isna()].head(_SAMPLE)
+    sample = sample[sample.str.len() > 0]
+    for layout in TIME_FORMATS:
+        if pd.to_datetime(sample, format=layout, utc=True, errors="coerce").notna().all():
+            other = pd.to_datetime(text, format=layout, utc=True, errors="coerce")
+            return other if other.isna().sum() < times.isna().sum() else times
+    return times
 
 
 def _to_numbers(table: pd.DataFrame, columns: dict[str, object], rows: np.ndarray, fail) -> pd.DataFrame:
