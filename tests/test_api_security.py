@@ -14,7 +14,7 @@ from core.api.app import create_app
 from core.api.auth import issue
 from core.api.redact import clean
 from core.api.service import Predictor
-from core.api.settings import ApiSettings
+from core.api.settings import ApiSettings, rate_per_minute
 from core.cli import main
 from core.config import artifacts_dir
 from core.errors import LydianError
@@ -39,33 +39,90 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+INVALID = 'Bearer error="invalid_token"'
+WRITES = (("/ensemble/configure", CONFIGURE), ("/train/schedule", SCHEDULE), ("/models/lightgbm/train", {"symbol": "BTC"}),
+          ("/train/cancel/1", None))
+OTHER_SECRET = "another-secret-of-enough-length-0123456789"
+
+
+def _expired(secret: str = SECRET) -> str:
+    return jwt.encode({"sub": "bob", "iss": "lydian", "exp": datetime.now(UTC) - timedelta(minutes=1)}, secret,
+                      algorithm="HS256")
+
+
 def test_mutating_endpoints_need_a_valid_token(client: TestClient) -> None:
-    expired = jwt.encode({"sub": "bob", "iss": "lydian", "exp": datetime.now(UTC) - timedelta(minutes=1)}, SECRET,
-                         algorithm="HS256")
-    cases = {
-        "unauthorized": {},
-        "invalid_token": _bearer(issue("bob", "another-secret-of-enough-length-0123456789")),
-        "token_expired": _bearer(expired),
+    cases = {  # body code -> (headers, challenge)
+        "unauthorized": ({}, "Bearer"),
+        "invalid_token": (_bearer(issue("bob", OTHER_SECRET)), INVALID),
+        "token_expired": (_bearer(_expired()), INVALID),
     }
-    for code, headers in cases.items():
-        for path, body in (("/ensemble/configure", CONFIGURE), ("/train/schedule", SCHEDULE),
-                           ("/models/lightgbm/train", {"symbol": "BTC"}), ("/train/cancel/1", None)):
+    for code, (headers, challenge) in cases.items():
+        for path, body in WRITES:
             answer = client.post(path, json=body, headers=headers)
             assert answer.status_code == 401 and answer.json()["error"] == code, (path, code)
-            assert answer.headers["www-authenticate"] == "Bearer"
-    assert client.post("/ensemble/configure", json=CONFIGURE, headers={"Authorization": "Basic eDp5"}).status_code == 401
+            assert answer.headers["www-authenticate"] == challenge, (path, code)
+    basic = client.post("/ensemble/configure", json=CONFIGURE, headers={"Authorization": "Basic eDp5"})
+    assert basic.status_code == 401 and basic.headers["www-authenticate"] == "Bearer"
     assert client.post("/ensemble/configure", json=CONFIGURE, headers=_bearer(issue("bob", SECRET))).status_code == 200
-    assert client.get("/models/list", headers=_bearer("garbage")).status_code == 401  # a bad token is never ignored
 
 
-def test_protected_reads_and_a_server_without_secret(tmp_path: Path) -> None:
+def test_reads_are_public_but_a_bad_token_is_never_ignored(client: TestClient) -> None:
+    assert client.get("/models/list").status_code == 200
+    assert client.get("/health", headers=_bearer(issue("bob", SECRET))).status_code == 200
+    for token in ("garbage", _expired(), issue("bob", OTHER_SECRET)):
+        for answer in (client.get("/models/list", headers=_bearer(token)), client.get("/health", headers=_bearer(token)),
+                       client.post("/predict/single", json={"symbol": "BTC"}, headers=_bearer(token))):
+            assert answer.status_code == 401 and answer.headers["www-authenticate"] == INVALID
+            assert answer.json()["error"] in ("invalid_token", "token_expired")
+
+
+def test_protected_reads_need_a_token(tmp_path: Path) -> None:
     with _client(tmp_path, protect_reads=True) as protected:
-        assert protected.get("/models/list").status_code == 401
+        refused = protected.get("/models/list")
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
         assert protected.get("/models/list", headers=_bearer(issue("carol", SECRET))).status_code == 200
+
+
+def test_a_server_without_secret_serves_reads_refuses_writes_and_cannot_check_tokens(tmp_path: Path) -> None:
     with _client(tmp_path, jwt_secret=None) as open_server:
-        answer = open_server.post("/ensemble/configure", json=CONFIGURE)
-        assert answer.status_code == 503 and answer.json()["error"] == "auth_not_configured"
+        for path, body in WRITES:
+            answer = open_server.post(path, json=body)
+            assert answer.status_code == 403 and answer.json()["error"] == "writes_disabled", path
+            assert "LYDIAN_JWT_SECRET" in answer.json()["detail"]
         assert open_server.get("/models/list").status_code == 200
+        for answer in (open_server.get("/health", headers=_bearer(issue("dan", SECRET))),
+                       open_server.post("/ensemble/configure", json=CONFIGURE, headers=_bearer("x.y.z"))):
+            assert answer.status_code == 401 and answer.json()["error"] == "invalid_token"
+            assert answer.headers["www-authenticate"] == INVALID
+
+
+def test_openapi_declares_which_operations_need_a_token(tmp_path: Path) -> None:
+    writes = {("post", "/api/ai/ensemble/configure"), ("post", "/api/ai/train/schedule"),
+              ("post", "/api/ai/models/{model_id}/train"), ("post", "/api/ai/train/cancel/{job_id}")}
+    for protect in (False, True):
+        with _client(tmp_path, protect_reads=protect) as server:
+            schema = server.get("/openapi.json").json()
+        assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+        declared = {(m, p): op["security"] for p, item in schema["paths"].items() for m, op in item.items()}
+        assert writes < set(declared)
+        for key, security in declared.items():
+            assert security == ([{"HTTPBearer": []}] if key in writes or protect else []), key
+
+
+def test_rate_limit_setting_reads_the_forms_people_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    for text, per_minute in (("100", 100), ("100/min", 100), ("100/minute", 100), (" 100 / Minute ", 100),
+                             ("2/s", 120), ("2/sec", 120), ("2/second", 120), ("6000/h", 100), ("6000/hour", 100),
+                             ("0", 0)):
+        assert rate_per_minute(text) == per_minute, text
+    for text in ("100/day", "lots", "-5", "1.5/min", ""):
+        with pytest.raises(LydianError, match=r"is not a rate; write 100 \(a minute\), 100/min, 100/minute, 2/s"):
+            rate_per_minute(text)
+    with pytest.raises(LydianError, match="below one request a minute"):
+        rate_per_minute("30/hour")
+    monkeypatch.setenv("LYDIAN_API_RATE_LIMIT", "100/minute")
+    assert ApiSettings.from_env().rate_limit == 100
+    monkeypatch.delenv("LYDIAN_API_RATE_LIMIT")
+    assert ApiSettings.from_env().rate_limit == 100
 
 
 def test_rate_limit_answers_429_with_retry_after_per_user(tmp_path: Path) -> None:

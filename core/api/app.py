@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 
 from core import __version__
 from core.api import errors, jobs
+from core.api.auth import declare_security
 from core.api.audit import AuditLog
 from core.api.context import PREFIX, Context
 from core.db import Database
@@ -35,7 +36,8 @@ log = logging.getLogger("lydian.api")
 DESCRIPTION = """Forecasts, the ensemble signal and training jobs over the same core as the `lydian`
 command and the dashboard. Every path below also answers without the `/api/ai` prefix (e.g.
 `POST /predict/single`). Mutating endpoints need `Authorization: Bearer <token>` (`lydian token create
---user NAME`); errors are `{"error": code, "detail": message}`."""
+--user NAME`); reads need none, but a token that is sent must be valid (401 otherwise). Each operation's
+`security` says which. Errors are `{"error": code, "detail": message}`."""
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -78,6 +80,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.include_router(router, prefix=PREFIX)
         app.include_router(router, include_in_schema=False)
     app.add_middleware(Guard, settings=settings)
+    generate = app.openapi
+
+    def openapi() -> dict:
+        fresh = app.openapi_schema is None
+        schema = generate()  # cached by FastAPI after the first call, with the declarations below
+        routes = [route for router in ROUTERS for route in router.routes]
+        return declare_security(schema, routes, PREFIX, settings.protect_reads) if fresh else schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     if settings.cors_origins:  # outermost, so refusals (429, 413) carry CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])

@@ -35,9 +35,9 @@ async def context(request: Request) -> Context:
     return request.app.state.context
 
 
-_TEXT = {401: "missing, wrong or expired bearer token", 404: "unknown model, symbol, timeframe, version or job",
+_TEXT = {401: "missing, wrong or expired bearer token", 403: "writes are off: the server has no token secret", 404: "unknown model, symbol, timeframe, version or job",
          409: "conflict with the current state", 413: "request body too large", 415: "body is not JSON",
-         422: "invalid request", 429: "rate limit reached (see Retry-After)", 503: "authentication not configured"}
+         422: "invalid request", 429: "rate limit reached (see Retry-After)"}
 
 
 def errors(*codes: int) -> dict[int | str, dict]:
@@ -46,4 +46,4 @@ def errors(*codes: int) -> dict[int | str, dict]:
 
 
 READ_ERRORS = errors(401, 404, 413, 422, 429)
-WRITE_ERRORS = errors(401, 404, 409, 413, 415, 422, 429, 503)
+WRITE_ERRORS = errors(401, 403, 404, 409, 413, 415, 422, 429)

@@ -3,8 +3,8 @@
 | variable | default | meaning |
 |---|---|---|
 | ``LYDIAN_DATABASE_URL`` | SQLite file ``lydian.db`` in ``LYDIAN_HOME`` | jobs, ensemble configuration, audit log |
-| ``LYDIAN_JWT_SECRET`` | unset (mutating endpoints answer 503) | HS256 secret of the bearer tokens, >= 32 bytes |
-| ``LYDIAN_API_RATE_LIMIT`` | 100 | requests per minute per user (or per IP without a token); 0 = off |
+| ``LYDIAN_JWT_SECRET`` | unset (mutating endpoints answer 403 writes_disabled) | HS256 secret of the bearer tokens, >= 32 bytes |
+| ``LYDIAN_API_RATE_LIMIT`` | 100 | requests per user (per IP without a token): ``100``, ``100/min``, ``10/s``, ``6000/hour``; 0 = off |
 | ``LYDIAN_API_PROTECT_READS`` | 0 | 1 = read endpoints need a token too |
 | ``LYDIAN_API_CORS_ORIGINS`` | none | comma-separated origins allowed by CORS |
 | ``LYDIAN_API_MAX_BODY`` | 65536 | largest request body in bytes (413 above) |
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from core.db import default_url
@@ -35,6 +36,25 @@ def _int(name: str, default: int, low: int) -> int:
     if value < low:
         raise LydianError(f"{name} must be at least {low}, got {value}")
     return value
+
+
+_PER = {"s": 60, "sec": 60, "second": 60, "m": 1, "min": 1, "minute": 1, "h": 1 / 60, "hr": 1 / 60, "hour": 1 / 60}
+_RATE = re.compile(r"^(\d+)\s*(?:/\s*([a-z]+))?$")
+RATE_FORMS = "100 (a minute), 100/min, 100/minute, 2/s, 2/sec, 2/second, 6000/h or 6000/hour; 0 turns the limit off"
+
+
+def rate_per_minute(text: str) -> int:
+    """Requests a minute from the forms people write; a clear refusal naming the accepted forms otherwise."""
+    found = _RATE.match(text.strip().lower())
+    unit = (found.group(2) or "minute") if found else None
+    if found is None or unit not in _PER:
+        raise LydianError(f"LYDIAN_API_RATE_LIMIT={text!r} is not a rate; write {RATE_FORMS}")
+    count = int(found.group(1))
+    per_minute = count * _PER[unit]
+    if count and per_minute < 1:
+        raise LydianError(f"LYDIAN_API_RATE_LIMIT={text!r} is below one request a minute, the finest step the "
+                          "limiter counts; use at least 60/hour")
+    return int(per_minute)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -68,7 +88,7 @@ class ApiSettings:
         return cls(
             database_url=default_url(),
             jwt_secret=check_secret(secret) if secret else None,
-            rate_limit=_int("LYDIAN_API_RATE_LIMIT", 100, 0),
+            rate_limit=rate_per_minute(os.environ.get("LYDIAN_API_RATE_LIMIT", "").strip() or "100"),
             protect_reads=_flag("LYDIAN_API_PROTECT_READS", False),
             cors_origins=origins,
             max_body_bytes=_int("LYDIAN_API_MAX_BODY", 65_536, 1_024),
