@@ -1,8 +1,10 @@
-"""Schemathesis over the whole OpenAPI schema: no 5xx, and every answer matches what the schema declares.
+"""Schemathesis with every check (``--checks all``) over the whole OpenAPI schema finds no failure.
 
 Each operation gets a bounded number of generated requests, valid and invalid, through the ASGI
-app with a valid token, so the mutating endpoints are fuzzed past authentication too. The job
-runner is not started: a generated training job stays queued instead of training for minutes.
+app with a valid token, so the mutating endpoints are fuzzed past authentication too; the auth checks
+(``ignored_auth``) also send them without a token and with a wrong one, which the schema's per-operation
+``security`` says to expect. The rate limit is on but raised out of reach, so the limiter runs too. The
+job runner is not started: a generated training job stays queued instead of training for minutes.
 (Schemathesis' own pytest plugin is not used: 4.32 reads a node attribute pytest 9 no longer has.)
 """
 
@@ -13,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode, checks
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.python import asgi
 
 from core.api import jobs
@@ -22,11 +25,16 @@ from core.api.auth import issue
 from core.api.settings import ApiSettings
 
 SECRET = "fuzz-suite-secret-0123456789abcdef-xyz"
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance]
-EXAMPLES = 6  # per operation and mode: 18 operations x 2 modes x 6 = 216 requests
-OPERATIONS = [(method.upper(), path) for path, item in create_app(ApiSettings("sqlite://")).openapi()["paths"].items()
-              for method in item]
+load_all_checks()
+EVERY_CHECK = list(CHECKS.get_all())  # what `schemathesis run --checks all` runs
+EXAMPLES = 20  # per operation and mode: ~21 operations x 2 modes x 20 = ~800 requests, plus the checks' own
+PATHS = create_app(ApiSettings("sqlite://")).openapi()["paths"]
+OPERATIONS = [(method.upper(), path) for path, item in PATHS.items() for method in item]
+# an operation with no input at all (GET /health, public) has no invalid request to generate
+CASES = [(method, path, mode) for method, path in OPERATIONS
+         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+         if mode is GenerationMode.POSITIVE or {"parameters", "requestBody"} & set(PATHS[path][method.lower()])
+         or PATHS[path][method.lower()]["security"]]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +42,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     patch = pytest.MonkeyPatch()
     patch.setattr(jobs.Runner, "start", lambda self: None)
     database = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    app = create_app(ApiSettings(database_url=f"sqlite:///{database}", jwt_secret=SECRET, rate_limit=0))
+    app = create_app(ApiSettings(database_url=f"sqlite:///{database}", jwt_secret=SECRET, rate_limit=1_000_000))
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     asgi.shutdown_lifespans()  # schemathesis started the app's lifespan for its first request
     patch.undo()
@@ -50,8 +58,14 @@ def test_the_schema_covers_every_endpoint_of_the_issue() -> None:
     assert ("GET", "/api/ai/predict/top100") in OPERATIONS and ("POST", "/api/ai/predict/top100") in OPERATIONS
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-@pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_every_check_is_run() -> None:
+    names = {check.__name__ for check in EVERY_CHECK}
+    assert {"not_a_server_error", "status_code_conformance", "response_schema_conformance", "ignored_auth",
+            "negative_data_rejection", "positive_data_acceptance", "missing_required_header",
+            "unsupported_method", "response_headers_conformance"} <= names and len(names) >= 14
+
+
+@pytest.mark.parametrize("method, path, mode", CASES, ids=[f"{m} {p}-{mode.value}" for m, p, mode in CASES])
 def test_every_operation_answers_as_declared(api_schema: schemathesis.BaseSchema, method: str, path: str,
                                              mode: GenerationMode) -> None:
     headers = {"Authorization": f"Bearer {issue('fuzzer', SECRET)}"}
@@ -60,6 +74,6 @@ def test_every_operation_answers_as_declared(api_schema: schemathesis.BaseSchema
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     def fuzz(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=EVERY_CHECK)
 
     fuzz()

@@ -45,6 +45,19 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def _closed_key_patterns(node: object) -> None:
+    """Pydantic writes ``dict[ConstrainedKey, V]`` as ``patternProperties`` alone, which lets any other key
+    through on paper; the server refuses such keys, so the document says so (``additionalProperties: false``)."""
+    if isinstance(node, dict):
+        if "patternProperties" in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _closed_key_patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            _closed_key_patterns(value)
+
+
 def _context(settings: ApiSettings) -> Context:
     from core.models.device import pick_device
 
@@ -85,8 +98,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     def openapi() -> dict:
         fresh = app.openapi_schema is None
         schema = generate()  # cached by FastAPI after the first call, with the declarations below
-        routes = [route for router in ROUTERS for route in router.routes]
-        return declare_security(schema, routes, PREFIX, settings.protect_reads) if fresh else schema
+        if fresh:
+            _closed_key_patterns(schema.get("components", {}))
+            declare_security(schema, [route for router in ROUTERS for route in router.routes], PREFIX,
+                             settings.protect_reads)
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     if settings.cors_origins:  # outermost, so refusals (429, 413) carry CORS headers too
