@@ -3,7 +3,10 @@
     .venv/bin/python benchmarks/data.py
 
 Measures what a dashboard rerun or a CLI call pays: a cold and a warm bundled load, resampling,
-parsing an uploaded CSV of the full BTC/USDT 1h history, the quality report and ``available()``.
+parsing an uploaded CSV of the full BTC/USDT 1h history, the quality report and ``available()``; and
+what a hostile 2 MB upload costs before it is refused (target under 1 s each): one data row of 2 MB of
+digits (the case that used to hang dateutil for minutes), and 2 MB of short rows in a non-ISO time
+layout with one bad time at the end, which is read whole before it is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from _timing import median_seconds
 
 from core import data
 from core.data import bundled
+from core.errors import CandleFileError
 
 
 def main() -> None:
@@ -28,10 +32,25 @@ def main() -> None:
     minute = bundled.read_series(bundled.source_for("BTC/USDT", "1m"))
     csv = btc.to_csv().encode()
 
-    def upload() -> None:
-        buffer = io.BytesIO(csv)
+    def upload(raw: bytes = csv) -> None:
+        buffer = io.BytesIO(raw)
         buffer.name = "btc.csv"
         data.load_candles_file(buffer)
+
+    def refused(raw: bytes) -> float:
+        def attempt() -> None:
+            try:
+                upload(raw)
+            except CandleFileError:
+                return
+            raise AssertionError("a hostile file was accepted")
+
+        return median_seconds(attempt, repeats=3)
+
+    header = b"timestamp,open,high,low,close,volume\n"
+    digits = header + b"1" * 2_000_000 + b"\n"
+    row = b"2024/01/01 00:00,1,2,0.5,1.5,10\n"
+    rows = header + row * ((2_000_000 - len(header)) // len(row) - 1) + b"2024/13/45 99:99,1,2,0.5,1.5,10\n"
 
     result = {
         "bench": "data",
@@ -42,6 +61,9 @@ def main() -> None:
         "resample_rows_1m": len(minute),
         "upload_csv_s": median_seconds(upload, repeats=3),
         "upload_csv_mb": round(len(csv) / 1e6, 2),
+        "upload_hostile_digits_s": refused(digits),
+        "upload_hostile_rows_s": refused(rows),
+        "upload_hostile_mb": round(len(rows) / 1e6, 2),
         "quality_report_s": median_seconds(lambda: data.quality_report(btc, "1h")),
         "available_s": median_seconds(data.available),
     }
