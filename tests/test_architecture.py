@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "core.splits": 0, "core.fingerprint": 0, "core.stats": 0, "core.defaults": 0, "core.db": 0,
     "core.features": 1,
     "core.models": 2,
-    "core.ensemble": 3,
+    "core.ensemble": 3, "core.statistical": 3,
     # 4 the one registry of forecasters (models, ensembles, baselines), and where each market's ensemble is kept
     "core.forecasters": 4, "core.ensemble_configs": 4,
     # 5 evaluation and analysis
