@@ -149,7 +149,8 @@ def _read_table(raw: bytes, fail) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
         return table, np.arange(1, len(table) + 1), []
     text = _decode(raw, fail)
     lines, notes = text.splitlines(), []
-    if max(map(len, lines), default=0) > MAX_LINE_CHARS:
+    widest = max(map(len, lines), default=0)
+    if widest > MAX_LINE_CHARS:
         longest = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS)
         raise fail(f"line {longest + 1} is {len(lines[longest]):,} characters long; a candle file's lines are "
                    f"at most {MAX_LINE_CHARS:,} (is this a candle file?)")
@@ -171,7 +172,8 @@ def _read_table(raw: bytes, fail) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
         raise fail(f"cannot be read as CSV ({exc})") from None
     cells = cells.apply(lambda col: col.str.strip())
     rows = np.arange(lead + 1, lead + len(cells) + 1)
-    _check_field_lengths(cells, rows, fail)
+    if widest > MAX_FIELD_CHARS or '"' in text:  # otherwise no field can be longer (quotes may span lines)
+        _check_field_lengths(cells, rows, fail)
     keep = (cells != "").any(axis=1).to_numpy()
     cells, rows = cells[keep].reset_index(drop=True), rows[keep]
     numeric = [pd.to_numeric(cells.iloc[i], errors="coerce").notna().sum() for i in range(min(2, len(cells)))]
