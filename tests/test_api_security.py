@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,3 +186,12 @@ def test_token_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     assert main(["token", "create", "--user", "frank"]) == 2 and "32 bytes" in capsys.readouterr().err
     with pytest.raises(LydianError, match="not a user name"):
         issue("no spaces allowed", SECRET)
+
+
+def test_long_query_strings_are_refused_quickly_and_clearly(client: TestClient) -> None:
+    for path in ("/ensemble/weights?symbol=" + "9" * 20_000, "/train/history?limit=" + "9" * 20_000,
+                 "/explain?symbol=BTC&model=lightgbm&at=" + "1" * 20_000, "/patterns?symbol=BTC&last=1e99999"):
+        start = time.perf_counter()
+        answer = client.get(path)
+        assert answer.status_code == 422 and answer.json()["error"] == "validation_error", path[:40]
+        assert time.perf_counter() - start < 1.0 and len(answer.text) < 2_000
