@@ -45,6 +45,7 @@ class ForwardModel(StatisticalModel):
     """A statsforecast model of log price (or of log returns), moved forward bar by bar with fixed parameters."""
 
     on_returns: ClassVar[bool] = False
+    window: ClassVar[int | None] = None  # bars each forecast filters over; None: all, from where the fit started
 
     def _library(self) -> Any:
         """The unfitted statsforecast model."""
@@ -61,7 +62,9 @@ class ForwardModel(StatisticalModel):
         target, h = self._target(y), self.horizon
         mean, sd = np.empty(len(rows)), np.empty(len(rows))
         for k, row in enumerate(rows):
-            out = self.model_.forward(y=target[: row + 1], h=h, level=[80])
+            start = 0 if self.window is None else max(0, row + 1 - self.window)
+            start -= start % self.season if self.window else 0  # whole seasons from the fit's start: same phase
+            out = self.model_.forward(y=target[start : row + 1], h=h, level=[80])
             if self.on_returns:  # the h returns' means add up; their errors are treated as independent
                 mean[k], sd[k] = out["mean"].sum(), np.sqrt(np.sum(((out["hi-80"] - out["lo-80"]) / (2 * Z80)) ** 2))
             else:
@@ -154,6 +157,8 @@ class HoltWinters(ForwardModel):
 
 class AutoTheta(ForwardModel):
     """AutoTheta (standard, optimised or dynamic Theta, chosen by MSE) after an additive seasonal test."""
+
+    window = 1000  # its ``forward`` re-runs the seasonal test and decomposition: 22 ms a row at 4,000 bars, 4 at 1,000
 
     def _library(self) -> Any:
         from statsforecast.models import AutoTheta as Library

@@ -1,0 +1,121 @@
+"""Known answers for the statistical models (issue 21): planted parameters are recovered, a random
+walk gives no edge, and no forecast at t moves when the bars after t change.
+
+The shared contract (shapes, seeds, storage, causality on real features) is `test_model_contract`;
+this file checks what only a model of the series can get right. Series are simulated with fixed
+seeds and handed to the models as the feature columns they read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from core import forecasters
+from core.backtest.walkforward import walk_forward
+from core.statistical import MODELS
+from core.statistical.series import SPANS
+from core.statistical.var import fit_var
+from tests.synthetic import ar1_candles
+
+IDS = list(MODELS)
+
+
+def frame(returns: np.ndarray, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hourly feature rows with the columns the models read (log returns over each span, volume, range)
+    and their one-bar targets; the last row, whose future is unknown, is dropped."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2021-01-01", periods=len(returns), freq="h", tz="UTC", name="timestamp")
+    cumulative = pd.Series(np.cumsum(returns), index=index)
+    x = pd.DataFrame({f"log_return_{k}": cumulative.diff(k).fillna(cumulative) for k in SPANS})
+    x["volume_log_change_1"] = rng.normal(0, 0.3, len(returns))
+    x["range_pct"] = np.abs(rng.normal(0.01, 0.003, len(returns)))
+    future = np.r_[returns[1:], np.nan]
+    y = pd.DataFrame({"future_return": np.expm1(future), "direction": (future > 0).astype(float)}, index=index)
+    return x.iloc[:-1], y.iloc[:-1]
+
+
+def fit(model_id: str, x: pd.DataFrame, y: pd.DataFrame, fit_rows: int, **overrides):
+    cut = int(fit_rows * 0.8)
+    model = forecasters.create(model_id, **overrides)
+    return model.fit(x.iloc[:cut], y.iloc[:cut], x.iloc[cut:fit_rows], y.iloc[cut:fit_rows])
+
+
+def test_arima_recovers_a_simulated_ar1_coefficient() -> None:
+    """AutoARIMA on log price with d = 1 is an ARMA of the returns: it finds phi = 0.3 within 2 standard errors."""
+    returns = ar1_candles(3001, 0.3, seed=1)["close"].pipe(np.log).diff().dropna().to_numpy()
+    x, y = frame(returns)
+    model = fit("auto_arima", x, y, len(x), max_train=len(x))
+    fitted = model.model_.model_
+    names = list(fitted["coef"])
+    assert "ar1" in names, f"AutoARIMA missed the AR(1): {names}"
+    se = np.sqrt(np.diag(fitted["var_coef"]))[names.index("ar1")]
+    assert abs(fitted["coef"]["ar1"] - 0.3) < 2 * se, (fitted["coef"]["ar1"], se)
+
+
+def test_garch_recovers_simulated_parameters() -> None:
+    from arch.univariate import GARCH, ConstantMean, StudentsT
+
+    truth = {"mu": 0.0, "omega": 0.05, "alpha[1]": 0.08, "beta[1]": 0.9, "nu": 6.0}
+    simulated = ConstantMean(None, volatility=GARCH(), distribution=StudentsT(seed=np.random.default_rng(3)))
+    percent = simulated.simulate(list(truth.values()), 8000, burn=500)["data"].to_numpy()
+    x, y = frame(percent / 100)
+    params = fit("garch", x, y, len(x), max_train=len(x)).params_
+    assert abs(params["alpha[1]"] - 0.08) < 0.03 and abs(params["beta[1]"] - 0.9) < 0.04, params
+    assert 0.02 < params["omega"] < 0.12 and 4 < params["nu"] < 9, params
+
+
+def test_var_finds_a_planted_cross_lag() -> None:
+    """Series b follows a with a one-bar lag (0.4); a does not follow b."""
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0, 1, 3000), rng.normal(0, 1, 3000)
+    b[1:] += 0.4 * a[:-1]
+    fitted = fit_var(np.column_stack([a, b]), max_lags=5)
+    assert fitted.k_ar >= 1
+    assert abs(fitted.coefs[0][1, 0] - 0.4) < 3 * fitted.stderr[1, 1] and fitted.pvalues[1, 1] < 1e-10
+    assert fitted.pvalues[2, 0] > 0.001  # b's lag does not drive a
+
+
+@pytest.fixture(scope="module")
+def random_walk() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return frame(np.random.default_rng(7).normal(0, 0.01, 4501))
+
+
+@pytest.mark.parametrize("model_id", IDS)
+def test_a_random_walk_gives_no_edge(model_id: str, random_walk) -> None:
+    """Fitted on 2,000 bars, each model's direction accuracy on the next 2,500 is 50 % +- 2.5 points."""
+    x, y = random_walk
+    model = fit(model_id, x, y, 2000)
+    p_up = model.predict(x.iloc[2000:])["p_up"].to_numpy()
+    hits = int(np.sum((p_up > 0.5) == (y["direction"].to_numpy()[2000:] > 0.5)))
+    accuracy = hits / len(p_up)
+    assert abs(accuracy - 0.5) <= 0.025, accuracy
+    assert stats.binomtest(hits, len(p_up), 0.5, alternative="greater").pvalue > 0.01  # no significant edge
+
+
+@pytest.mark.parametrize("model_id", IDS)
+def test_forecasts_at_t_ignore_every_later_bar(model_id: str, random_walk) -> None:
+    """Replacing the bars after t (and so every later feature row) leaves each forecast up to t unchanged."""
+    x, y = random_walk
+    model = fit(model_id, x, y, 1000)
+    x2, _ = frame(np.r_[x["log_return_1"].to_numpy()[:1200], np.random.default_rng(9).normal(0, 0.03, 300)])
+    x2 = x2.assign(volume_log_change_1=x["volume_log_change_1"].iloc[: len(x2)].to_numpy(),
+                   range_pct=x["range_pct"].iloc[: len(x2)].to_numpy())
+    before = model.predict(x.iloc[1000:1200]).to_numpy()
+    after = model.predict(x2.iloc[1000:])
+    np.testing.assert_array_equal(before, after.iloc[:200].to_numpy())
+
+
+@pytest.mark.parametrize("model_id", ["auto_arima", "garch"])
+def test_a_walk_forward_is_truncation_proof(model_id: str) -> None:
+    """The whole walk-forward (refits included): forecasts up to t are the same when the candles after t differ."""
+    candles = ar1_candles(1500, 0.0, seed=4)
+    other = candles.copy()
+    t = candles.index[1300]
+    other.loc[other.index > t] = ar1_candles(1500, 0.0, seed=5).loc[other.index > t].to_numpy()
+    first = walk_forward(model_id, candles, cache=False, refit_every=100).predictions
+    second = walk_forward(model_id, other, cache=False, refit_every=100).predictions
+    assert (first.index <= t).sum() > 300
+    pd.testing.assert_frame_equal(first.loc[:t, ["p_up", "expected_return"]], second.loc[:t, ["p_up", "expected_return"]])
