@@ -16,6 +16,7 @@ from scipy import stats
 from core import forecasters
 from core.backtest.walkforward import walk_forward
 from core.statistical import MODELS
+from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike
 from core.statistical.series import SPANS
 from core.statistical.var import fit_var
 from tests.synthetic import ar1_candles
@@ -55,13 +56,17 @@ def test_arima_recovers_a_simulated_ar1_coefficient() -> None:
     assert abs(fitted["coef"]["ar1"] - 0.3) < 2 * se, (fitted["coef"]["ar1"], se)
 
 
-def test_garch_recovers_simulated_parameters() -> None:
+@pytest.fixture(scope="module")
+def garch_returns() -> np.ndarray:
+    """8,000 log returns from GARCH(1,1): omega 0.05, alpha 0.08, beta 0.9 (percent units), t with 6 dof."""
     from arch.univariate import GARCH, ConstantMean, StudentsT
 
-    truth = {"mu": 0.0, "omega": 0.05, "alpha[1]": 0.08, "beta[1]": 0.9, "nu": 6.0}
     simulated = ConstantMean(None, volatility=GARCH(), distribution=StudentsT(seed=np.random.default_rng(3)))
-    percent = simulated.simulate(list(truth.values()), 8000, burn=500)["data"].to_numpy()
-    x, y = frame(percent / 100)
+    return simulated.simulate([0.0, 0.05, 0.08, 0.9, 6.0], 8000, burn=500)["data"].to_numpy() / 100
+
+
+def test_garch_recovers_simulated_parameters(garch_returns) -> None:
+    x, y = frame(garch_returns)
     params = fit("garch", x, y, len(x), max_train=len(x)).params_
     assert abs(params["alpha[1]"] - 0.08) < 0.03 and abs(params["beta[1]"] - 0.9) < 0.04, params
     assert 0.02 < params["omega"] < 0.12 and 4 < params["nu"] < 9, params
@@ -118,4 +123,38 @@ def test_a_walk_forward_is_truncation_proof(model_id: str) -> None:
     first = walk_forward(model_id, candles, cache=False, refit_every=100).predictions
     second = walk_forward(model_id, other, cache=False, refit_every=100).predictions
     assert (first.index <= t).sum() > 300
-    pd.testing.assert_frame_equal(first.loc[:t, ["p_up", "expected_return"]], second.loc[:t, ["p_up", "expected_return"]])
+    columns = ["p_up", "expected_return"]
+    pd.testing.assert_frame_equal(first.loc[:t, columns], second.loc[:t, columns])
+
+
+def test_garch_forecasts_variance_better_than_ewma_on_garch_data(garch_returns) -> None:
+    """Out of sample, by QLIKE against the squared return: the fitted GARCH beats RiskMetrics' EWMA."""
+    x, y = frame(garch_returns)
+    model = fit("garch", x, y, 4000)
+    _, sd = model.distribution(x.iloc[4000:-1])
+    realised = x["log_return_1"].to_numpy()[4001:] ** 2
+    ewma = ewma_variance(x["log_return_1"].to_numpy())[4000:-1]
+    assert qlike(sd**2, realised) < qlike(ewma, realised)
+
+
+@pytest.mark.parametrize("model_id", ["auto_arima", "garch", "auto_ets"])
+def test_conformal_90_percent_intervals_cover_88_to_92_percent_of_a_random_walk(model_id: str, random_walk) -> None:
+    x, y = random_walk
+    model = fit(model_id, x, y, 2000)
+    mean, sd = model.distribution(x.iloc[2000:])
+    realised = np.log1p(y["future_return"].to_numpy()[2000:])
+    lo, hi = conformal_intervals(mean, sd, realised, level=0.9)
+    assert 0.88 <= coverage(lo, hi, realised) <= 0.92
+
+
+def test_model_intervals_nest_and_cover_a_random_walk(random_walk) -> None:
+    """The model's own 80 % and 95 % intervals of the simple return nest around the expected return and cover."""
+    x, y = random_walk
+    model = fit("auto_arima", x, y, 2000)
+    intervals = model.predict_intervals(x.iloc[2000:])
+    expected = model.predict(x.iloc[2000:])["expected_return"]
+    assert (intervals["lo_95"] < intervals["lo_80"]).all() and (intervals["lo_80"] < expected).all()
+    assert (expected < intervals["hi_80"]).all() and (intervals["hi_80"] < intervals["hi_95"]).all()
+    realised = y["future_return"].iloc[2000:]
+    inside = (realised >= intervals["lo_80"]) & (realised <= intervals["hi_80"])
+    assert 0.77 <= inside.mean() <= 0.83

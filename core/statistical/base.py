@@ -160,7 +160,8 @@ class StatisticalModel(ABC):
             self._restore(saved["model"], arrays)
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"{self.model_id}: the stored state does not fit this model ({exc})") from None
-        if self.history_.ndim != 2 or self.history_.shape[1] != len(self.observed) or len(self.stamps_) != len(self.history_):
+        shape = (len(self.stamps_), len(self.observed))
+        if self.history_.ndim != 2 or self.history_.shape != shape:
             raise DataError(f"{self.model_id}: the stored history has the wrong shape")
         return self
 

@@ -131,8 +131,8 @@ def arma_paths(w: np.ndarray, phi: np.ndarray, theta: np.ndarray, rows: np.ndarr
     e = lfilter(np.r_[1.0, -phi], np.r_[1.0, theta], w)
     pad = max(len(phi), len(theta))
     w_pad, e_pad = np.r_[np.zeros(pad), w], np.r_[np.zeros(pad), e]
-    recent_w = np.stack([w_pad[rows + pad - i] for i in range(len(phi))], axis=1) if len(phi) else np.zeros((len(rows), 0))
-    recent_e = np.stack([e_pad[rows + pad - j] for j in range(len(theta))], axis=1) if len(theta) else np.zeros((len(rows), 0))
+    recent_w = np.column_stack([np.zeros(len(rows))] + [w_pad[rows + pad - i] for i in range(len(phi))])[:, 1:]
+    recent_e = np.column_stack([np.zeros(len(rows))] + [e_pad[rows + pad - j] for j in range(len(theta))])[:, 1:]
     total = np.zeros(len(rows))
     for _ in range(h):
         step = recent_w @ phi + recent_e @ theta
@@ -203,7 +203,8 @@ class Mstl(StatisticalModel):
         return np.array([m for m, _ in pairs]), np.array([s for _, s in pairs])
 
     def _state(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-        return {"patterns": state.split(self.patterns_, arrays, "patterns"), "trend": state.split(self.trend_.model_, arrays)}
+        return {"patterns": state.split(self.patterns_, arrays, "patterns"),
+                "trend": state.split(self.trend_.model_, arrays)}
 
     def _restore(self, saved: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         from statsforecast.models import AutoETS
