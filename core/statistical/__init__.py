@@ -1,8 +1,8 @@
-"""Statistical models (issue 21): ARIMA, SARIMA, ETS, Holt-Winters, Theta, TBATS, MSTL, GARCH family, VAR.
+"""Statistical models (issue 21): ARIMA, SARIMA, ETS, Holt-Winters, Theta, TBATS, MSTL, GARCH family, VAR, Prophet.
 
 Each is a forecaster with a public id, registered here with the one registry (`core.forecasters`
 imports this package), so every face, the walk-forward and the shared contract tests see it. The
-libraries (statsforecast, arch, statsmodels) are the pip extra ``stats``; without them the ids stay
+libraries (statsforecast, arch, statsmodels, prophet) are the pip extra ``stats``; without them the ids stay
 listed as unavailable with the command that adds them. Libraries are imported only when a model
 fits or loads. NeuralProphet is not offered: no release installs beside numpy 2.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from core.models import registry
 from core.statistical.base import EXTRA, FAMILY, StatConfig, StatisticalModel
+from core.statistical.curve import ProphetModel
 from core.statistical.garch import Egarch, Garch, GjrGarch
 from core.statistical.univariate import AutoArima, AutoEts, AutoTheta, HoltWinters, Mstl, Sarima, Tbats
 from core.statistical.var import Var
@@ -28,6 +29,7 @@ MODELS: dict[str, tuple[type[StatisticalModel], tuple[str, ...], dict[str, int],
     "gjr_garch": (GjrGarch, ("arch",), {"max_train": 4000}, "GJR-GARCH(1,1,1), Student-t"),
     "egarch": (Egarch, ("arch",), {"max_train": 4000}, "EGARCH(1,1,1), Student-t"),
     "var": (Var, ("statsmodels",), {"max_train": 4000}, "VAR of log return, volume change and range, lags by AIC"),
+    "prophet": (ProphetModel, ("prophet",), {}, "Prophet curve of log price: trend, daily and weekly seasons"),
 }
 
 for _id, (_cls, _requires, _overrides, _description) in MODELS.items():
