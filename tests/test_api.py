@@ -143,7 +143,7 @@ def test_bounded_lists_and_bad_json(client: TestClient) -> None:
 
 @pytest.mark.parametrize("path, body, code", [
     ("/predict/single", {"symbol": "NOPE", "model": "lightgbm"}, "unknown_symbol"),
-    ("/predict/single", {"symbol": "BTC", "model": "prophet"}, "unknown_model"),
+    ("/predict/single", {"symbol": "BTC", "model": "no_such_model"}, "unknown_model"),
     ("/predict/single", {"symbol": "BTC", "model": "lightgbm", "version": 7}, "unknown_version"),
     ("/predict/single", {"symbol": "DOGE", "timeframe": "1m", "model": "lightgbm"}, "unknown_timeframe"),
 ])

@@ -96,7 +96,7 @@ def test_ensemble_and_batch_of_untrained_markets_queue_their_training(db_url: st
 
 @pytest.mark.parametrize("body, status, code", [
     ({"symbol": "NOPE", "model": "lightgbm"}, 404, "unknown_symbol"),
-    ({"symbol": "BTC", "model": "prophet"}, 404, "unknown_model"),
+    ({"symbol": "BTC", "model": "no_such_model"}, 404, "unknown_model"),
     ({"symbol": "DOGE", "timeframe": "1m", "model": "lightgbm"}, 404, "unknown_timeframe"),
     ({"symbol": "BTC", "model": "lightgbm", "version": 2}, 404, "not_trained"),  # training would not make v2
 ])

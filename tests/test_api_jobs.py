@@ -39,7 +39,7 @@ def _wait_for(client: TestClient, job_id: int, states: tuple[str, ...], seconds:
 
 
 @pytest.mark.parametrize("body, status, code", [
-    ({"symbols": ["BTC"], "models": ["prophet"]}, 404, "unknown_model"),
+    ({"symbols": ["BTC"], "models": ["no_such_model"]}, 404, "unknown_model"),
     ({"symbols": ["NOPE"], "models": ["lightgbm"]}, 404, "unknown_symbol"),
     ({"symbols": ["DOGE"], "timeframes": ["1m"], "models": ["lightgbm"]}, 404, "unknown_timeframe"),
     ({"symbols": ["BTC"] * 21, "models": ["lightgbm"]}, 422, "validation_error"),
