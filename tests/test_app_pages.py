@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages import open_page
 
-BASELINES = {"always_up", "persistence", "buy_and_hold"}
+BASELINES = {"majority", "persistence", "buy_and_hold"}
 VERDICTS = {"edge", "no evidence of edge", "worse than baseline"}
 
 

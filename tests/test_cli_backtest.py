@@ -7,6 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from core import forecasters
+from core.backtest.cache import ResultsCache
 from core.backtest.leaderboard import stored_leaderboards
 from core.cli import main
 
@@ -21,7 +23,7 @@ def test_json_lists_models_and_baselines_and_writes_predictions(tmp_path, capsys
     assert main([*ARGS, "--json", "--predictions-out", str(out)]) == 0
     board = json.loads(capsys.readouterr().out)
     assert list(board["models"])[0] == "lightgbm"
-    assert set(board["models"]) == {"lightgbm", "always_up", "persistence", "buy_and_hold"}
+    assert set(board["models"]) == {"lightgbm", "majority", "persistence", "buy_and_hold"}
     for name, row in board["models"].items():
         missing = [k for k in KEYS if k not in row]
         assert not missing, f"{name} lacks {missing}"
@@ -68,3 +70,19 @@ def test_bad_arguments_exit_2_with_one_line(extra: list[str], message: str, caps
     err = capsys.readouterr().err
     assert code == 2 and message in err, err
     assert "Traceback" not in err
+
+
+def test_the_old_always_up_id_still_reads_as_majority(tmp_path) -> None:
+    """Renamed because it predicts the training window's majority direction, down included; kept readable one release."""
+    assert forecasters.resolve_ids("lightgbm,always_up") == ["lightgbm", "majority"]  # --models, the API's model lists
+    assert forecasters.create("always_up").model_id == "majority"
+    assert "always_up" not in forecasters.registry()
+    cache = ResultsCache(tmp_path)
+    old = {"models": {"lightgbm": {"model": "lightgbm", "kind": "model", "baseline": "always_up"},
+                      "always_up": {"model": "always_up", "kind": "baseline"}},
+           "context": {"best_baseline": "always_up"}}
+    cache.put("leaderboard", "stored-before-the-rename", old)
+    board = stored_leaderboards(cache)[0]
+    assert list(board["models"]) == ["lightgbm", "majority"]
+    assert board["models"]["majority"]["model"] == "majority" and board["models"]["lightgbm"]["baseline"] == "majority"
+    assert board["context"]["best_baseline"] == "majority"

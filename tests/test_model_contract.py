@@ -109,7 +109,7 @@ def test_predictions_have_the_right_shape_and_range(fitted, frames) -> None:
     assert head.isna().all().all(), "rows without a full look-back window must be NaN"
     assert tail.notna().all().all() and np.isfinite(tail.to_numpy()).all()
     assert tail["p_up"].between(0, 1).all()
-    if cap.BASELINE not in _tags(model):  # always-up and buy-and-hold are constant by design
+    if cap.BASELINE not in _tags(model):  # majority and buy-and-hold are constant by design
         assert tail["p_up"].std() > 0, "a model that predicts one constant has learnt nothing"
     if cap.TRAINABLE in _tags(model):
         assert model.valid_metrics_["n"] > 0 and 0 <= model.valid_metrics_["accuracy"] <= 1

@@ -63,8 +63,9 @@ if not stored:
     st.info(
         f"No walk-forward for {selection.symbol} {selection.timeframe} yet. Choose models and press **Run "
         "walk-forward**: each model is refitted every few hundred bars and only ever forecasts bars it has not "
-        "seen, so its accuracy is an honest out-of-sample figure, shown beside always-up, persistence and "
-        "buy-and-hold. The default (LightGBM and XGBoost on the last 4,000 bars) takes 15-20 seconds."
+        "seen, so its accuracy is an honest out-of-sample figure, shown beside the naive baselines: majority (the "
+        "training window's majority direction), persistence and buy-and-hold. The default (LightGBM and XGBoost "
+        "on the last 4,000 bars) takes 15-20 seconds."
     )
     st.stop()
 

@@ -14,7 +14,7 @@ from core.policy.report import in_words
 from core.policy.stats import equity_band
 from core.policy.walk import backtest_policy
 
-MODELS = ("lightgbm", "xgboost", "catboost", "persistence", "always_up")
+MODELS = ("lightgbm", "xgboost", "catboost", "persistence", "majority")
 
 selection = sidebar.market()
 st.caption(

@@ -25,6 +25,7 @@ from core.backtest.walkforward import (
 )
 from core.fingerprint import code_version, digest
 from core.models import capabilities as cap
+from core.models.registry import current_id
 
 ROW_METRICS = (
     "accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "log_loss", "brier", "auc", "rmse", "mae",
@@ -138,7 +139,21 @@ def _key(market: Market, settings: Settings, model_ids: list[str]) -> str:
 
 def stored_leaderboards(cache: ResultsCache | None = None) -> list[dict[str, Any]]:
     """Every leaderboard in the results cache, newest first (what the Compare page and the API show)."""
-    return (cache or ResultsCache()).entries(KIND)
+    return [_current_names(board) for board in (cache or ResultsCache()).entries(KIND)]
+
+
+def _current_names(board: dict[str, Any]) -> dict[str, Any]:
+    """A board stored before a forecaster was renamed (`registry.RENAMED`), read under today's names."""
+    models = {}
+    for name, row in board.get("models", {}).items():
+        row = row | {"model": current_id(name)}
+        if isinstance(row.get("baseline"), str):
+            row["baseline"] = current_id(row["baseline"])
+        models[row["model"]] = row
+    context = board.get("context", {})
+    if isinstance(context.get("best_baseline"), str):
+        context = context | {"best_baseline": current_id(context["best_baseline"])}
+    return board | {"models": models, "context": context}
 
 
 def evaluation_for(symbol: str, timeframe: str, horizon: int, model: str, config_digest: str | None = None,

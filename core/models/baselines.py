@@ -1,6 +1,7 @@
 """The naive forecasts every model must beat: forecasters like the models, registered beside them.
 
-- ``always_up``: the majority direction of the training window, with its frequency as P(up).
+- ``majority``: the majority direction of the training window, with its frequency as P(up) (down after a
+  falling training window). Formerly ``always_up``, still read as an alias (`core.models.registry.RENAMED`).
 - ``persistence``: the last bar's move continues, with P(up) its training-window hit rate (at least 51 %).
 - ``buy_and_hold``: always long; its strategy row is the market itself.
 
@@ -64,8 +65,8 @@ class Baseline:
         raise NotImplementedError
 
 
-class AlwaysUp(Baseline):
-    name = "always_up"
+class Majority(Baseline):
+    name = "majority"
     description = "the training window's majority direction, its frequency as P(up)"
 
     def _p_up(self, features: pd.DataFrame) -> np.ndarray:
@@ -92,4 +93,4 @@ class BuyAndHold(Baseline):
         return np.ones(len(features))
 
 
-BASELINES: tuple[type[Baseline], ...] = (AlwaysUp, Persistence, BuyAndHold)
+BASELINES: tuple[type[Baseline], ...] = (Majority, Persistence, BuyAndHold)

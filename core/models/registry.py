@@ -25,6 +25,8 @@ from core.models.base import Model
 from core.models.config import BoosterConfig, NetConfig, _Config
 
 FAMILIES = ("lstm", "gru", "transformer", "cnn", "boosting")  # single-model families, in listing order
+# Deprecated ids -> current ones, read until 0.3 so stored JSON, scripts and API calls keep working.
+RENAMED = {"always_up": "majority"}  # it predicts the training window's majority direction, down included
 
 
 class UnknownModelError(LydianError, KeyError):
@@ -142,9 +144,14 @@ def forecaster_ids(*, having: str | None = None, lacking: str | None = None) -> 
             and (lacking is None or lacking not in s.tags)]
 
 
+def current_id(model_id: str) -> str:
+    """Today's id of ``model_id``: a deprecated one (`RENAMED`), from an old record or a user, maps to its new name."""
+    return RENAMED.get(model_id, model_id)
+
+
 def spec(model_id: str) -> ModelSpec:
     try:
-        return registry()[model_id]
+        return registry()[current_id(model_id)]
     except KeyError:
         raise UnknownModelError(f"unknown model {model_id!r}; known: {', '.join(registry())}") from None
 
@@ -152,6 +159,7 @@ def spec(model_id: str) -> ModelSpec:
 def create(model_id: str, **overrides: Any) -> Any:
     """A fresh, unfitted forecaster with its registered defaults and ``overrides`` applied."""
     entry = spec(model_id)
+    model_id = entry.model_id  # a deprecated id builds the model under its current name
     if not entry.available:
         raise UnknownModelError(f"{model_id} needs {', '.join(entry.requires)}, which is not installed; "
                                 f"add it with: {entry.install}")
