@@ -73,7 +73,19 @@ def leaderboard_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         "forecasts": row.get("n"),
         "log loss": row.get("log_loss"),
         "AUC": row.get("auc"),
+        **return_forecast_columns(row),
     } for row in rows])
+
+
+def return_forecast_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """Scores of the return forecast (empty for baselines): versus the random walk, and measured interval coverage."""
+    return {
+        "RMSE": row.get("rmse"), "MAE": row.get("mae"), "MASE vs random walk": row.get("mase"),
+        "DM p vs random walk": row.get("dm_rw_p_value"),
+        "conformal 90% coverage": row.get("conformal_90_coverage"),
+        "conformal 90% width": row.get("conformal_90_width"),
+        "own 80% coverage": row.get("own_80_coverage"), "own 95% coverage": row.get("own_95_coverage"),
+    }
 
 
 def accuracy_chart(rows: list[dict[str, Any]], band: dict[str, Any]) -> go.Figure:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from core.backtest.metrics import direction_scores, realised_signals, signal_scores, signals
+from core.backtest.metrics import (
+    direction_scores, forecast_scores, interval_scores, realised_signals, signal_scores, signals, versus_random_walk,
+)
 from core.backtest.significance import diebold_mariano, holm, mcnemar, verdict
 from core.backtest.strategy import net_returns, performance, periods_per_year, positions
 from core.stats import wilson_interval
@@ -105,6 +108,48 @@ def test_diebold_mariano_sees_a_better_forecast() -> None:
     assert stat > 5 and p < 1e-6
     stat, p = diebold_mariano(bad - truth, good - truth, horizon=4)
     assert stat < -5 and p > 0.999
+
+
+def _ar1_forecasts(phi: float, n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Returns r_t = phi r_(t-1) + noise and the forecast of each from an AR(1) fitted on the returns before it."""
+    rng = np.random.default_rng(seed)
+    r = np.zeros(n)
+    for t in range(1, n):
+        r[t] = phi * r[t - 1] + rng.normal(0, 0.01)
+    lagged, now = r[:-1], r[1:]
+    slope = np.cumsum(lagged[:-1] * now[:-1]) / np.maximum(np.cumsum(lagged[:-1] ** 2), 1e-12)  # up to t-1 only
+    return slope * lagged[1:], now[1:]
+
+
+def test_the_random_walk_scores_mase_one_and_a_model_of_a_random_walk_has_no_significant_edge() -> None:
+    forecast, realised = _ar1_forecasts(0.0)
+    assert versus_random_walk(np.zeros_like(realised), realised, 1)["mase"] == pytest.approx(1.0)
+    scores = versus_random_walk(forecast, realised, 1)
+    assert scores["mase"] == pytest.approx(1.0, abs=0.01) and scores["dm_rw_p_value"] > 0.05
+
+
+def test_diebold_mariano_rejects_the_random_walk_on_predictable_returns() -> None:
+    forecast, realised = _ar1_forecasts(0.3)
+    scores = versus_random_walk(forecast, realised, 1)
+    assert scores["dm_rw_stat"] > 3 and scores["dm_rw_p_value"] < 0.01 and scores["mase"] < 0.99
+
+
+def test_interval_scores_by_hand() -> None:
+    lo, hi = np.array([np.nan, -1.0, 0.0, -2.0]), np.array([np.nan, 1.0, 1.0, 0.0])
+    scores = interval_scores(lo, hi, np.array([5.0, 0.5, 2.0, -1.0]), "x")
+    assert scores == {"x_coverage": pytest.approx(2 / 3), "x_width": pytest.approx(5 / 3)}
+
+
+def test_conformal_intervals_cover_90_percent_for_any_return_forecast() -> None:
+    """Without intervals of its own a model gets conformal ones of constant width; its own are scored too."""
+    forecast, realised = _ar1_forecasts(0.3, n=2000)
+    table = pd.DataFrame({"expected_return": forecast, "realised_return": realised})
+    plain = forecast_scores(table, horizon=1)
+    assert 0.88 <= plain["conformal_90_coverage"] <= 0.92 and "own_80_coverage" not in plain
+    z80 = 1.2816 * 0.01
+    own = forecast_scores(table.assign(lo_80=forecast - z80, hi_80=forecast + z80), horizon=1)
+    assert 0.77 <= own["own_80_coverage"] <= 0.83 and own["own_80_width"] == pytest.approx(2 * z80)
+    assert 0.88 <= own["conformal_90_coverage"] <= 0.92
 
 
 def test_verdict_words() -> None:

@@ -14,7 +14,8 @@ import pytest
 from scipy import stats
 
 from core import forecasters
-from core.backtest.walkforward import walk_forward
+from core.backtest.leaderboard import leaderboard
+from core.backtest.walkforward import INTERVALS, walk_forward
 from core.statistical import MODELS
 from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike
 from core.statistical.series import SPANS
@@ -123,7 +124,7 @@ def test_a_walk_forward_is_truncation_proof(model_id: str) -> None:
     first = walk_forward(model_id, candles, cache=False, refit_every=100).predictions
     second = walk_forward(model_id, other, cache=False, refit_every=100).predictions
     assert (first.index <= t).sum() > 300
-    columns = ["p_up", "expected_return"]
+    columns = ["p_up", "expected_return", *INTERVALS]  # the model's own intervals too
     pd.testing.assert_frame_equal(first.loc[:t, columns], second.loc[:t, columns])
 
 
@@ -158,3 +159,14 @@ def test_model_intervals_nest_and_cover_a_random_walk(random_walk) -> None:
     realised = y["future_return"].iloc[2000:]
     inside = (realised >= intervals["lo_80"]) & (realised <= intervals["hi_80"])
     assert 0.77 <= inside.mean() <= 0.83
+
+
+def test_the_leaderboard_scores_return_forecasts_against_the_random_walk() -> None:
+    """On planted AR(1) returns AutoARIMA beats the random walk (MASE < 1, DM rejects) and its intervals
+    cover what they claim; baselines, which forecast no return, get no such scores."""
+    board = leaderboard(["auto_arima"], ar1_candles(1200, 0.3, seed=4), cache=False, refit_every=200).to_dict()
+    row = board["models"]["auto_arima"]
+    assert row["mase"] < 0.98 and row["dm_rw_p_value"] < 0.01, row
+    assert 0.85 <= row["conformal_90_coverage"] <= 0.95 and 0.74 <= row["own_80_coverage"] <= 0.86, row
+    assert 0.92 <= row["own_95_coverage"] <= 0.98 and 0 < row["own_80_width"] < row["own_95_width"], row
+    assert all(r["mase"] is None for r in board["models"].values() if r["kind"] == "baseline")

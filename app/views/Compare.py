@@ -100,6 +100,16 @@ st.dataframe(
         "Sharpe after fees": st.column_config.NumberColumn(format="%.2f"),
         "log loss": st.column_config.NumberColumn(format="%.4f"),
         "AUC": st.column_config.NumberColumn(format="%.3f"),
+        "RMSE": st.column_config.NumberColumn(format="%.5f"),
+        "MAE": st.column_config.NumberColumn(format="%.5f"),
+        "MASE vs random walk": st.column_config.NumberColumn(
+            format="%.3f", help="MAE over the no-change forecast's MAE: below 1 beats the random walk"),
+        "DM p vs random walk": st.column_config.NumberColumn(
+            format="%.3f", help="Diebold-Mariano, one-sided: smaller squared errors than the random walk's"),
+        "conformal 90% coverage": st.column_config.NumberColumn(format="percent"),
+        "conformal 90% width": st.column_config.NumberColumn(format="%.4f"),
+        "own 80% coverage": st.column_config.NumberColumn(format="percent"),
+        "own 95% coverage": st.column_config.NumberColumn(format="percent"),
     },
 )
 st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False).encode(),

@@ -30,6 +30,9 @@ from core.models.registry import current_id
 ROW_METRICS = (
     "accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "log_loss", "brier", "auc", "rmse", "mae",
     "sharpe", "sortino", "max_drawdown", "total_return",
+    # return forecasts only (tag return_forecast): versus the random walk, and intervals' measured coverage and width
+    "mase", "dm_rw_stat", "dm_rw_p_value", "conformal_90_coverage", "conformal_90_width",
+    "own_80_coverage", "own_80_width", "own_95_coverage", "own_95_width",
 )
 KIND = "leaderboard"
 

@@ -22,7 +22,9 @@ import pandas as pd
 from core import forecasters
 from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
-from core.backtest.metrics import direction_scores, realised_signals, return_scores, signal_scores, signals
+from core.backtest.metrics import (
+    direction_scores, forecast_scores, realised_signals, return_scores, signal_scores, signals,
+)
 from core.backtest.progress import Progress, tqdm_bars
 from core.backtest.strategy import STRATEGIES, net_returns, performance, periods_per_year, positions
 from core.data.timeframes import check_timeframe, infer_timeframe
@@ -34,6 +36,7 @@ from core.models.dataset import Dataset, prepare
 from core.splits import Fold, check_horizon, walk_forward_folds
 
 COLUMNS = ("p_up", "expected_return", "realised_return", "realised_direction", "hold_return")
+INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")  # the model's own intervals, where it gives them (probabilistic tag)
 
 
 class Forecaster(Protocol):
@@ -106,7 +109,7 @@ class BacktestResult:
     """Out-of-sample forecasts of one model and their scores."""
 
     model: str
-    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS
+    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS, then INTERVALS where the model has them
     metrics: dict[str, Any]
     settings: Settings
     info: dict[str, Any] = field(default_factory=dict)  # timeframe, data, folds, seconds, cached
@@ -131,7 +134,8 @@ def run_folds(
     make: Callable[[], Forecaster], market: Market, folds: list[Fold], *, seed: int = 0,
     device: str | None = None, progress: Progress | None = None, name: str = "",
 ) -> pd.DataFrame:
-    """Fit a fresh forecaster per fold and predict that fold's rows; p_up and expected_return per row.
+    """Fit a fresh forecaster per fold and predict that fold's rows; p_up and expected_return per row, and
+    the model's own 80 % and 95 % intervals of the return (`INTERVALS`) when it is probabilistic.
 
     A model may share work across its refits (`Model.shared_across_folds`, prepared from the first
     fit's rows only) and run several at once (`Model.parallel_refits`); each fold still gets its own
@@ -140,6 +144,7 @@ def run_folds(
     """
     features, targets = market.dataset.features, market.dataset.targets
     template = make()
+    intervals = cap.PROBABILISTIC in getattr(template, "tags", ())  # a bare Forecaster has no tags
     share = getattr(template, "shared_across_folds", None)  # only single models prepare shared work
     shared = share(features, folds[0].valid.stop, seed) if share else None
 
@@ -149,7 +154,8 @@ def run_folds(
                   features.iloc[fold.valid.start : fold.valid.stop], targets.iloc[fold.valid.start : fold.valid.stop],
                   seed=seed, device=device, **({"fold": FoldRows(shared, fold.train, fold.valid)} if share else {}))
         first = max(0, fold.test.start - model.context_rows)
-        block = model.predict(features.iloc[first : fold.test[-1] + 1])
+        rows = features.iloc[first : fold.test[-1] + 1]
+        block = model.predict_with_intervals(rows) if intervals else model.predict(rows)
         return block.iloc[[row - first for row in fold.test]]
 
     workers = min(template.parallel_refits() if hasattr(template, "parallel_refits") else 1, len(folds))
@@ -168,15 +174,21 @@ def _realised(market: Market, forecasts: pd.DataFrame, step: int) -> pd.DataFram
     hold = (close.shift(-step) / close - 1.0).loc[forecasts.index]
     return forecasts.assign(
         realised_return=targets["future_return"], realised_direction=targets["direction"], hold_return=hold
-    )[list(COLUMNS)]
+    )[[*COLUMNS, *(c for c in INTERVALS if c in forecasts)]]
 
 
-def score(predictions: pd.DataFrame, settings: Settings, timeframe: str) -> dict[str, Any]:
-    """Every metric of one model's out-of-sample forecasts; the long/short strategy leads."""
+def score(predictions: pd.DataFrame, settings: Settings, timeframe: str, returns: bool = False) -> dict[str, Any]:
+    """Every metric of one model's out-of-sample forecasts; the long/short strategy leads.
+
+    ``returns``: the model forecasts the return (tag ``return_forecast``), so it is also scored against
+    the random walk and by its intervals (`forecast_scores`).
+    """
     p_up = predictions["p_up"].to_numpy()
     realised = predictions["realised_return"].to_numpy()
     metrics: dict[str, Any] = direction_scores(p_up, predictions["realised_direction"].to_numpy())
     metrics |= return_scores(predictions["expected_return"].to_numpy(), realised)
+    if returns:
+        metrics |= forecast_scores(predictions, settings.horizon)
     metrics["signals"] = signal_scores(
         signals(p_up, settings.hold_band), realised_signals(realised, 2 * settings.cost_per_side)
     )
@@ -212,7 +224,8 @@ def backtest(
         "seconds": round(time.perf_counter() - started, 3), "code": code_version(), "key": key, "cached": False,
         "config_digest": digest(config),
     }
-    result = BacktestResult(name, predictions, score(predictions, settings, market.timeframe), settings, info)
+    metrics = score(predictions, settings, market.timeframe, cap.RETURN_FORECAST in forecasters.spec(name).tags)
+    result = BacktestResult(name, predictions, metrics, settings, info)
     if cache is not None:
         cache.put("walk_forward", key, {"model": name, "metrics": result.metrics, "info": info,
                                         "settings": asdict(settings)}, predictions)

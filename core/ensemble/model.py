@@ -175,7 +175,7 @@ class EnsembleModel:
     model_id = ENSEMBLE
     family = ENSEMBLE
     sequence = False
-    tags = frozenset({cap.COMBINER, cap.STORABLE, cap.TRAINABLE})
+    tags = frozenset({cap.COMBINER, cap.STORABLE, cap.TRAINABLE, cap.RETURN_FORECAST})
 
     def __init__(self, config: EnsembleConfig | None = None) -> None:
         self.config = config or EnsembleConfig()

@@ -58,7 +58,7 @@ class Model(ABC):
 
     family: ClassVar[str] = ""
     sequence: ClassVar[bool] = False  # True: sees (lookback x features) windows
-    tags: ClassVar[frozenset[str]] = frozenset({cap.STORABLE, cap.TRAINABLE})  # see core.models.capabilities
+    tags: ClassVar[frozenset[str]] = frozenset({cap.STORABLE, cap.TRAINABLE, cap.RETURN_FORECAST})  # see capabilities
     scaler: ClassVar[type[Scaler]] = RobustScaler  # fitted on the training rows of every fit
     clip: ClassVar[float | None] = CLIP  # scaled features are clipped to +-clip (None: not clipped)
     fold_: FoldRows | None = None  # set only while a walk-forward refit runs

@@ -17,12 +17,13 @@ STORABLE = "storable"  # saved and loaded as a versioned, checksummed artifact
 TRAINABLE = "trainable"  # has parameters worth training and storing (not a baseline)
 COMBINER = "combiner"  # combines other forecasters' forecasts (the ensembles)
 BASELINE = "baseline"  # a naive forecast every model must beat
-PROBABILISTIC = "probabilistic"  # gives forecast intervals, not just P(up) and a point return
+PROBABILISTIC = "probabilistic"  # gives 80/95 % intervals (`predict_with_intervals`), not just P(up) and a point return
+RETURN_FORECAST = "return_forecast"  # expected_return is a forecast, scored against the random walk (MASE, DM)
 MULTI_SERIES = "multi_series"  # one fit over several markets
 EXOGENOUS_TEXT = "exogenous_text"  # reads point-in-time text features (sentiment)
 POLICY = "policy"  # outputs positions, not forecasts
 
 ALL = frozenset({
     SEQUENCE, TREE, GRADIENT, KERNEL, ATTENTION, ONNX, STORABLE, TRAINABLE, COMBINER, BASELINE,
-    PROBABILISTIC, MULTI_SERIES, EXOGENOUS_TEXT, POLICY,
+    PROBABILISTIC, RETURN_FORECAST, MULTI_SERIES, EXOGENOUS_TEXT, POLICY,
 })

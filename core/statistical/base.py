@@ -53,7 +53,7 @@ class StatisticalModel(ABC):
     family: ClassVar[str] = FAMILY
     sequence: ClassVar[bool] = False
     context_rows: ClassVar[int] = 0  # the model keeps its own history; rows need no prepended context
-    tags: ClassVar[frozenset[str]] = frozenset({cap.STORABLE, cap.TRAINABLE, cap.PROBABILISTIC})
+    tags: ClassVar[frozenset[str]] = frozenset({cap.STORABLE, cap.TRAINABLE, cap.PROBABILISTIC, cap.RETURN_FORECAST})
     observed: ClassVar[tuple[str, ...]] = (series.RETURN,)  # feature columns the model filters; returns first
 
     def __init__(self, model_id: str, config: StatConfig) -> None:
@@ -126,9 +126,7 @@ class StatisticalModel(ABC):
 
     def predict_values(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """P(up) and the expected simple return exp(mean + sd^2 / 2) - 1, aligned with ``features.index``."""
-        mean, sd = self.distribution(features)
-        p_up = np.clip(self._tail(mean, sd), EPS, 1 - EPS)
-        return p_up, np.expm1(mean + sd**2 / 2)
+        return self._point(*self.distribution(features))
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         p_up, expected = self.predict_values(features)
@@ -136,13 +134,17 @@ class StatisticalModel(ABC):
 
     def predict_intervals(self, features: pd.DataFrame, levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
         """The model's central prediction intervals of the h-bar simple return (normal in log return)."""
+        return pd.DataFrame(_intervals(*self.distribution(features), levels), index=features.index)
+
+    def predict_with_intervals(self, features: pd.DataFrame) -> pd.DataFrame:
+        """`predict` and `predict_intervals` from one pass of the filter (the walk-forward and the fan chart)."""
         mean, sd = self.distribution(features)
-        out = {}
-        for level in levels:
-            z = stats.norm.ppf(0.5 + level / 2)
-            out[f"lo_{round(level * 100)}"] = np.expm1(mean - z * sd)
-            out[f"hi_{round(level * 100)}"] = np.expm1(mean + z * sd)
-        return pd.DataFrame(out, index=features.index)
+        p_up, expected = self._point(mean, sd)
+        return pd.DataFrame({"p_up": p_up, "expected_return": expected, **_intervals(mean, sd, LEVELS)},
+                            index=features.index)
+
+    def _point(self, mean: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.clip(self._tail(mean, sd), EPS, 1 - EPS), np.expm1(mean + sd**2 / 2)
 
     # ---- persistence: the history and array state as safetensors, the rest as JSON
     def save(self, folder: Path) -> dict[str, Any]:
@@ -171,6 +173,16 @@ class StatisticalModel(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model_id!r}, {self.config})"
+
+
+def _intervals(mean: np.ndarray, sd: np.ndarray, levels: tuple[float, ...]) -> dict[str, np.ndarray]:
+    """``lo_80``, ``hi_80``, ... of the simple return, from a normal log return."""
+    out = {}
+    for level in levels:
+        z = stats.norm.ppf(0.5 + level / 2)
+        percent = round(level * 100)
+        out[f"lo_{percent}"], out[f"hi_{percent}"] = np.expm1(mean - z * sd), np.expm1(mean + z * sd)
+    return out
 
 
 def _stamps_before(index: pd.Index, count: int, bar: pd.Timedelta) -> np.ndarray:
