@@ -100,6 +100,33 @@ def test_an_unavailable_family_is_listed_with_the_command_that_adds_it(monkeypat
     assert "catboost_missing" in registry.forecaster_ids()  # listed, not hidden
 
 
+_WITHOUT_TORCH = """
+import importlib.abc, json, sys
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in ("torch", "onnx", "onnxruntime"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Refuse())
+from core.cli import main
+import core.api.app, core.service
+assert not [m for m in sys.modules if m.split(".")[0] == "torch"]
+main(["models", "list", "--json"])
+"""
+
+
+def test_the_nets_are_optional_listing_needs_no_torch() -> None:
+    """Without torch every face still imports and lists the nets as unavailable, with the extra that adds them."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _WITHOUT_TORCH], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {row["id"]: row for row in json.loads(run.stdout)}
+    nets = registry.forecaster_ids(having=cap.SEQUENCE)
+    assert nets and all(not rows[m]["available"] and rows[m]["install"] == "pip install -e '.[nets]'" for m in nets)
+    assert all(rows[m]["available"] for m in registry.forecaster_ids(having=cap.TREE))
+
+
 def test_predictions_have_the_right_shape_and_range(fitted, frames) -> None:
     model = fitted
     prediction = model.predict(frames["x_test"])

@@ -64,7 +64,10 @@ class ModelSpec:
 
 @lru_cache(maxsize=64)
 def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package that is missing, or an import hook that refuses the module
+        return False
 
 
 _extra: dict[str, ModelSpec] = {}  # forecasters registered from higher layers (`register`)
@@ -79,17 +82,21 @@ def register(entry: ModelSpec) -> None:
 
 
 def _net_specs() -> dict[str, ModelSpec]:
-    from core.models.nets import NETS
-    from core.models.torch_model import TorchModel
+    from core.models.nets import NETS, TAGS, NetSpec
 
-    def builder(module: type, family: str) -> Callable[[str, _Config], Model]:
-        return lambda model_id, config: TorchModel(model_id, config, module, family)
+    def builder(net: NetSpec) -> Callable[[str, _Config], Model]:
+        def build(model_id: str, config: _Config) -> Model:
+            from core.models.torch_model import TorchModel
 
+            return TorchModel(model_id, config, net.module, net.family)
+        return build
+
+    torch = _installed("torch")  # without it the nets stay listed, unavailable, and nothing imports torch
     return {
         model_id: ModelSpec(
-            model_id, net.family, net.description, NetConfig().with_overrides(net.defaults),
-            builder(net.module, net.family), sequence=True, module=net.module,
-            tags=TorchModel.tags | ({cap.ATTENTION} if net.attention else set()), requires=("torch",), extra="nets",
+            model_id, net.family, net.description, net.config(), builder(net), sequence=True,
+            module=net.module if torch else None, tags=TAGS | ({cap.ATTENTION} if torch and net.attention else set()),
+            requires=("torch", "onnx", "onnxruntime"), extra="nets",
         )
         for model_id, net in NETS.items()
     }

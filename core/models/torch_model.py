@@ -23,7 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.errors import DataError, LydianError
-from core.models import onnx_runtime
+from core.models import nets, onnx_runtime
 from core.models import capabilities as cap
 from core.models.base import Model, NotFittedError, Progress, json_ready
 from core.models.config import NetConfig
@@ -65,7 +65,7 @@ class TorchModel(Model):
     """Any contract-following ``nn.Module`` class behind the `Model` interface."""
 
     sequence = True
-    tags = Model.tags | {cap.SEQUENCE, cap.GRADIENT, cap.ONNX}
+    tags = nets.TAGS
 
     def __init__(self, model_id: str, config: NetConfig, module_cls: type[nn.Module], family: str) -> None:
         super().__init__(model_id, config)

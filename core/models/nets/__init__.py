@@ -10,36 +10,31 @@ Training, saving and prediction belong to the generic TorchModel wrapper, not to
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from torch import nn
-
+from core.models import capabilities as cap
+from core.models.base import Model
 from core.models.config import NetConfig
-from core.models.nets.cnn_dilated import CNNDilated
-from core.models.nets.cnn_multiscale import CNNMultiscale
-from core.models.nets.cnn_resnet import CNNResNet
-from core.models.nets.cnn_standard import CNNStandard
-from core.models.nets.cnn_tcn import CNNTCN
-from core.models.nets.gru_attention import GRUAttention
-from core.models.nets.gru_bidirectional import GRUBidirectional
-from core.models.nets.gru_residual import GRUResidual
-from core.models.nets.gru_stacked import GRUStacked
-from core.models.nets.gru_standard import GRUStandard
-from core.models.nets.lstm_bidirectional import LSTMBidirectional
-from core.models.nets.lstm_stacked import LSTMStacked
-from core.models.nets.lstm_standard import LSTMStandard
-from core.models.nets.transformer_informer import TransformerInformer
-from core.models.nets.transformer_standard import TransformerStandard
-from core.models.nets.transformer_timeseries import TransformerTimeseries
+
+if TYPE_CHECKING:
+    from torch import nn
+
+TAGS = Model.tags | {cap.SEQUENCE, cap.GRADIENT, cap.ONNX}  # every net's capabilities; attention is per module
 
 
 @dataclass(frozen=True)
 class NetSpec:
     family: str  # "lstm" | "gru" | "transformer" | "cnn"
-    module: type[nn.Module]
+    path: str  # "<file>.<Class>" in this package, imported on first use: listing the nets needs no torch
     defaults: dict[str, Any] = field(default_factory=dict)  # NetConfig overrides for this id
     description: str = ""  # one line for `lydian models list` and the model card
+
+    @property
+    def module(self) -> type[nn.Module]:
+        name, _, cls = self.path.partition(".")
+        return getattr(importlib.import_module(f"{__name__}.{name}"), cls)
 
     @property
     def attention(self) -> bool:
@@ -57,36 +52,36 @@ class NetSpec:
 
 
 NETS: dict[str, NetSpec] = {
-    "lstm_standard": NetSpec("lstm", LSTMStandard, {}, "2-layer LSTM, read out at the forecast bar"),
+    "lstm_standard": NetSpec("lstm", "lstm_standard.LSTMStandard", {}, "2-layer LSTM, read out at the forecast bar"),
     "lstm_bidirectional": NetSpec(
-        "lstm", LSTMBidirectional, {}, "2-layer LSTM read both ways over the past window, 64 units per direction"
+        "lstm", "lstm_bidirectional.LSTMBidirectional", {}, "2-layer LSTM read both ways over the past window, 64 units per direction"
     ),
     "lstm_stacked": NetSpec(
-        "lstm", LSTMStacked, {"layers": 3}, "3-layer LSTM, every layer's final state feeds the head"
+        "lstm", "lstm_stacked.LSTMStacked", {"layers": 3}, "3-layer LSTM, every layer's final state feeds the head"
     ),
-    "gru_standard": NetSpec("gru", GRUStandard, {}, "2-layer GRU, read out at the forecast bar"),
+    "gru_standard": NetSpec("gru", "gru_standard.GRUStandard", {}, "2-layer GRU, read out at the forecast bar"),
     "gru_bidirectional": NetSpec(
-        "gru", GRUBidirectional, {}, "2-layer GRU read both ways over the past window, 64 units per direction"
+        "gru", "gru_bidirectional.GRUBidirectional", {}, "2-layer GRU read both ways over the past window, 64 units per direction"
     ),
-    "gru_stacked": NetSpec("gru", GRUStacked, {"layers": 3}, "3-layer GRU, every layer's final state feeds the head"),
-    "gru_attention": NetSpec("gru", GRUAttention, {}, "2-layer GRU pooled by additive attention over the bars"),
+    "gru_stacked": NetSpec("gru", "gru_stacked.GRUStacked", {"layers": 3}, "3-layer GRU, every layer's final state feeds the head"),
+    "gru_attention": NetSpec("gru", "gru_attention.GRUAttention", {}, "2-layer GRU pooled by additive attention over the bars"),
     "gru_residual": NetSpec(
-        "gru", GRUResidual, {"layers": 3}, "3 GRU layers with residual connections and LayerNorm"
+        "gru", "gru_residual.GRUResidual", {"layers": 3}, "3 GRU layers with residual connections and LayerNorm"
     ),
     "transformer_standard": NetSpec(
-        "transformer", TransformerStandard, {}, "2-layer transformer encoder, 8 heads, learned positions, mean-pooled"
+        "transformer", "transformer_standard.TransformerStandard", {}, "2-layer transformer encoder, 8 heads, learned positions, mean-pooled"
     ),
     "transformer_timeseries": NetSpec(
-        "transformer", TransformerTimeseries, {}, "2-layer causal transformer, 8 heads, read out at the forecast bar"
+        "transformer", "transformer_timeseries.TransformerTimeseries", {}, "2-layer causal transformer, 8 heads, read out at the forecast bar"
     ),
     "transformer_informer": NetSpec(
-        "transformer", TransformerInformer, {}, "Informer-style encoder: exact-measure ProbSparse attention, distilling"
+        "transformer", "transformer_informer.TransformerInformer", {}, "Informer-style encoder: exact-measure ProbSparse attention, distilling"
     ),
-    "cnn_standard": NetSpec("cnn", CNNStandard, {"layers": 3}, "3 conv layers with max-pooling, mean+max readout"),
-    "cnn_resnet": NetSpec("cnn", CNNResNet, {"layers": 3}, "3 residual conv blocks (ResNet), global average pooling"),
-    "cnn_multiscale": NetSpec("cnn", CNNMultiscale, {}, "2 Inception-style blocks of parallel 3/5/7 kernels"),
-    "cnn_dilated": NetSpec("cnn", CNNDilated, {}, "residual convs dilated 1, 2, 4, ... until they span the window"),
-    "cnn_tcn": NetSpec("cnn", CNNTCN, {}, "temporal convolutional network: causal dilated residual blocks"),
+    "cnn_standard": NetSpec("cnn", "cnn_standard.CNNStandard", {"layers": 3}, "3 conv layers with max-pooling, mean+max readout"),
+    "cnn_resnet": NetSpec("cnn", "cnn_resnet.CNNResNet", {"layers": 3}, "3 residual conv blocks (ResNet), global average pooling"),
+    "cnn_multiscale": NetSpec("cnn", "cnn_multiscale.CNNMultiscale", {}, "2 Inception-style blocks of parallel 3/5/7 kernels"),
+    "cnn_dilated": NetSpec("cnn", "cnn_dilated.CNNDilated", {}, "residual convs dilated 1, 2, 4, ... until they span the window"),
+    "cnn_tcn": NetSpec("cnn", "cnn_tcn.CNNTCN", {}, "temporal convolutional network: causal dilated residual blocks"),
 }
 
-__all__ = ["NETS", "NetSpec"]
+__all__ = ["NETS", "TAGS", "NetSpec"]
