@@ -64,7 +64,7 @@ def walk_distribution(model_id: str, market, start: int) -> tuple[np.ndarray, np
     """Out-of-sample mean and sd of each forecast (refit every 168 bars) and the realised log return."""
     features, targets = market.dataset.features, market.dataset.targets
     means, sds = [], []
-    for fold in Settings(start=start, refit_every=REFIT).folds(len(market.index)):
+    for fold in Settings(start=start, refit_every=REFIT).folds(market.index):
         model = forecasters.create(model_id).fit(
             features.iloc[fold.train.start : fold.train.stop], targets.iloc[fold.train.start : fold.train.stop],
             features.iloc[fold.valid.start : fold.valid.stop], targets.iloc[fold.valid.start : fold.valid.stop])

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
+import pandas as pd
 
 from core.errors import DataError
 
 WINDOWS = ("expanding", "rolling")
+Start = float | int | datetime  # a fraction of the labelled rows, a row number, or a time (first bar at or after)
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,16 @@ def chronological_split(n_rows: int, horizon: int, train: float = 0.6, valid: fl
     return split
 
 
-def first_test_row(n_rows: int, start: float | int) -> int:
-    """``start`` as a row: a fraction of the series (0 < start < 1) or a row count (whole number >= 1)."""
+def first_test_row(n_rows: int, start: Start, index: pd.DatetimeIndex | None = None) -> int:
+    """``start`` as a row: a fraction of the series (0 < start < 1), a row count (whole number >= 1), or a time.
+
+    A time (naive means UTC) is the first bar of ``index`` (the labelled rows' times) at or after it,
+    so people can say where the test begins in the dates they think in; one outside the bars is refused.
+    """
+    if isinstance(start, datetime):
+        return _row_at(start, index)
     if isinstance(start, bool) or not isinstance(start, numbers.Real):
-        raise DataError(f"start must be a fraction of the series or a row number, got {start!r}")
+        raise DataError(f"start must be a fraction of the series, a row number or a time, got {start!r}")
     if 0 < start < 1:
         return int(n_rows * start)
     if start >= 1 and float(start).is_integer():
@@ -73,15 +82,35 @@ def first_test_row(n_rows: int, start: float | int) -> int:
     raise DataError(f"start must be a fraction between 0 and 1 or a whole row number >= 1, got {start!r}")
 
 
+def _row_at(start: datetime, index: pd.DatetimeIndex | None) -> int:
+    """The first row at or after ``start``; a time before the first bar or after the last one is an error."""
+    if index is None or len(index) == 0:
+        raise DataError("a start time needs the bars' times to find its row")
+    moment = pd.Timestamp(start)
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+    if index.tz is None:
+        moment = moment.tz_localize(None)
+    first, last = index[0], index[-1]
+    if moment <= first:
+        raise DataError(f"start {moment:%Y-%m-%d %H:%M} UTC is at or before the first labelled bar "
+                        f"({first:%Y-%m-%d %H:%M}): the models need earlier bars to train on; choose a later start")
+    if moment > last:
+        raise DataError(f"start {moment:%Y-%m-%d %H:%M} UTC is after the last labelled bar ({last:%Y-%m-%d %H:%M}); "
+                        "choose an earlier start or load more recent data")
+    return int(index.searchsorted(moment, side="left"))
+
+
 def walk_forward_folds(
-    n_rows: int, horizon: int, *, start: float | int = 0.5, step: int = 1, refit_every: int = 168,
+    n_rows: int, horizon: int, *, start: Start = 0.5, step: int = 1, refit_every: int = 168,
     window: str = "expanding", train_size: int | None = None, valid_fraction: float = 0.2,
+    index: pd.DatetimeIndex | None = None,
 ) -> list[Fold]:
     """Refit points and what each fit may see; every row from ``start`` on (every ``step``-th) is predicted once.
 
     The model is refit before every ``refit_every`` predictions. Its data ends at `fit_end` of the
     first row it predicts; an expanding window starts at row 0, a rolling one ``train_size`` rows
     earlier. The last ``valid_fraction`` of that data drives early stopping, purged from the training part.
+    ``index`` (the rows' times) is needed only when ``start`` is a time.
     """
     check_horizon(horizon)
     for name, value in (("step", step), ("refit_every", refit_every)):
@@ -93,7 +122,7 @@ def walk_forward_folds(
         raise DataError("a rolling window needs train_size, the number of rows each fit sees")
     if not 0 < valid_fraction < 1:
         raise DataError(f"valid_fraction must be between 0 and 1, got {valid_fraction}")
-    first = first_test_row(n_rows, start)
+    first = first_test_row(n_rows, start, index)
     if first >= n_rows:
         raise DataError(f"the walk-forward starts at row {first} but there are only {n_rows} labelled rows")
     predicted = range(first, n_rows, step)

@@ -33,6 +33,7 @@ def test_every_command_has_help(path: tuple[str, ...], capsys: pytest.CaptureFix
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: lydian") and len(out.splitlines()) > 3
+    assert "%%" not in out  # argparse formats % in help= strings only, never in a description
 
 
 def test_console_script_runs_from_the_venv() -> None:

@@ -40,6 +40,14 @@ def test_json_lists_models_and_baselines_and_writes_predictions(tmp_path, capsys
     assert stored and list(stored[0]["models"]) == list(board["models"])
 
 
+def test_test_start_as_a_utc_date_is_the_first_bar_at_or_after_it(capsys) -> None:
+    assert main([*ARGS, "--test-start", "2024-08-01T10:30", "--json"]) == 0
+    context = json.loads(capsys.readouterr().out)["context"]
+    assert pd.Timestamp(context["test_first"]) == pd.Timestamp("2024-08-01 11:00", tz="UTC")
+    assert main([*ARGS, "--test-start", "2024-08-01", "--json"]) == 0
+    assert pd.Timestamp(json.loads(capsys.readouterr().out)["context"]["test_first"]) == pd.Timestamp("2024-08-01", tz="UTC")
+
+
 def test_text_table_and_cached_rerun(capsys) -> None:
     assert main(ARGS) == 0
     first = capsys.readouterr()
@@ -58,6 +66,11 @@ def test_text_table_and_cached_rerun(capsys) -> None:
         (["--predictions-out", "x.txt"], "use a .parquet or .csv file name"),
         (["--predictions-out", "/no/such/dir/x.csv"], "does not exist"),
         (["--test-start", "abc"], "is not a fraction"),
+        (["--test-start", "01/09/2024"], "or a UTC date or time such as 2024-09-01"),  # ISO 8601 only, no guessing
+        (["--test-start", "2024-08-01T12:00+02:00"], "give the time in UTC"),
+        (["--test-start", "1.5"], "is not a fraction between 0 and 1 or a whole row number"),
+        (["--test-start", "2024-05-01"], "is at or before the first labelled bar (2024-06-0"),
+        (["--test-start", "2030-01-01"], "is after the last labelled bar (2024-08-"),
         (["--window", "rolling"], "train_size"),
     ],
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from core.splits import chronological_split, fit_end, purged_kfold, walk_forward_folds
+from core.splits import chronological_split, first_test_row, fit_end, purged_kfold, walk_forward_folds
 from core.errors import DataError
 
 
@@ -86,3 +89,18 @@ def test_purged_kfold_purges_and_embargoes(horizon: int, embargo: int | None) ->
 def test_purged_kfold_refuses_an_embargo_below_the_horizon() -> None:
     with pytest.raises(DataError, match="at least the horizon"):
         purged_kfold(100, 4, horizon=5, embargo=2)
+
+
+def test_a_start_time_is_the_first_bar_at_or_after_it() -> None:
+    index = pd.date_range("2024-01-01", periods=1000, freq="h", tz="UTC")
+    assert first_test_row(1000, pd.Timestamp("2024-01-11 00:00", tz="UTC"), index) == 240
+    assert first_test_row(1000, datetime(2024, 1, 11, 0, 20), index) == 241  # naive is UTC; between bars: the next
+    assert first_test_row(1000, pd.Timestamp("2024-01-11 02:00", tz="Europe/Paris"), index) == 241
+    folds = walk_forward_folds(1000, 1, start=pd.Timestamp("2024-01-21", tz="UTC"), refit_every=100, index=index)
+    assert folds[0].test.start == 480
+    with pytest.raises(DataError, match="at or before the first labelled bar"):
+        first_test_row(1000, pd.Timestamp("2023-12-31", tz="UTC"), index)
+    with pytest.raises(DataError, match="after the last labelled bar"):
+        first_test_row(1000, pd.Timestamp("2024-03-01", tz="UTC"), index)
+    with pytest.raises(DataError, match="needs the bars' times"):
+        first_test_row(1000, pd.Timestamp("2024-01-11", tz="UTC"))

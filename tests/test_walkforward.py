@@ -94,7 +94,7 @@ def test_refits_side_by_side_give_the_same_forecasts(monkeypatch: pytest.MonkeyP
     from core.models.boosters import LightGBMModel
 
     market = prepare_market(ar1_candles(3_000, phi=-0.2, seed=4), horizon=1)
-    folds = Settings(refit_every=300).folds(len(market.index))
+    folds = Settings(refit_every=300).folds(market.index)
     runs = {}
     for workers in (1, 3):
         monkeypatch.setattr(LightGBMModel, "parallel_refits", lambda self, n=workers: n)
@@ -123,7 +123,7 @@ class _ShuffledTargets:
 
 def test_shuffled_training_targets_destroy_the_edge() -> None:
     market = prepare_market(ar1_candles(6_000, phi=-0.2, seed=3), horizon=1)
-    folds = Settings(refit_every=1_000).folds(len(market.index))
+    folds = Settings(refit_every=1_000).folds(market.index)
     seeds = iter(range(100))
     forecasts = run_folds(lambda: _ShuffledTargets(next(seeds)), market, folds)
     truth = market.dataset.targets.loc[forecasts.index, "direction"].to_numpy()

@@ -33,7 +33,7 @@ from core.fingerprint import code_version, data_fingerprint, digest
 from core.models import capabilities as cap
 from core.models.base import FoldRows
 from core.models.dataset import Dataset, prepare
-from core.splits import Fold, check_horizon, walk_forward_folds
+from core.splits import Fold, Start, check_horizon, walk_forward_folds
 
 COLUMNS = ("p_up", "expected_return", "realised_return", "realised_direction", "hold_return")
 INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")  # the model's own intervals, where it gives them (probabilistic tag)
@@ -55,7 +55,7 @@ class Settings:
     """Everything besides data and model that changes a result (and so is part of its cache key)."""
 
     horizon: int = 1
-    start: float | int = 0.5  # first forecast: a fraction of the labelled rows, or a row number
+    start: Start = 0.5  # first forecast: a fraction of the labelled rows, a row number, or a time (UTC)
     step: int = 1  # forecast every step-th bar; positions are held step bars
     refit_every: int = 168  # forecasts between refits (168 = one week of hourly bars)
     window: str = "expanding"  # or "rolling" with train_size rows
@@ -74,10 +74,11 @@ class Settings:
     def names(cls) -> set[str]:
         return {f.name for f in fields(cls)}
 
-    def folds(self, n_rows: int) -> list[Fold]:
+    def folds(self, index: pd.DatetimeIndex) -> list[Fold]:
+        """The refits over the labelled rows whose times are ``index``."""
         return walk_forward_folds(
-            n_rows, self.horizon, start=self.start, step=self.step, refit_every=self.refit_every,
-            window=self.window, train_size=self.train_size, valid_fraction=self.valid_fraction,
+            len(index), self.horizon, start=self.start, step=self.step, refit_every=self.refit_every,
+            window=self.window, train_size=self.train_size, valid_fraction=self.valid_fraction, index=index,
         )
 
 
@@ -215,7 +216,7 @@ def backtest(
         payload, table = hit
         if table is not None:
             return BacktestResult(name, table, payload["metrics"], settings, payload["info"] | {"cached": True})
-    folds = settings.folds(len(market.index))
+    folds = settings.folds(market.index)
     started = time.perf_counter()
     forecasts = run_folds(make, market, folds, seed=settings.seed, device=device, progress=progress, name=name)
     predictions = _realised(market, forecasts, settings.step)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -88,6 +89,40 @@ def ensemble_changes(args: argparse.Namespace, prefix: str = "") -> dict[str, An
     if given["members"] is not None:
         given["members"] = tuple(resolve_ids(given["members"]))
     return {k: v for k, v in given.items() if v is not None}
+
+
+def parse_test_start(text: str) -> float | int | datetime:
+    """--test-start: a fraction (0.5), a row number (5000) or a UTC time; `core.splits.first_test_row` finds its row."""
+    try:
+        value = float(text)
+    except ValueError:
+        return _utc_time(text)
+    if 0 < value < 1:
+        return value
+    if value >= 1 and value.is_integer():
+        return int(value)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1 or a whole row number >= 1")
+
+
+def _utc_time(text: str) -> datetime:
+    """ISO 8601 only (2024-09-01, 2024-09-01T12:00, ...Z): a date format guessed wrong would move the test window."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction (0.5), a row number (5000) or a UTC date or time "
+                                         "such as 2024-09-01 or 2024-09-01T12:00") from None
+    if moment.utcoffset() not in (None, timedelta(0)):
+        raise argparse.ArgumentTypeError(f"{text!r}: give the time in UTC (no offset, Z or +00:00)")
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def add_test_start(parser: argparse.ArgumentParser, what: str = "first forecast", rows: str = "labelled rows") -> None:
+    """The one --test-start of every walk-forward command."""
+    parser.add_argument(
+        "--test-start", type=parse_test_start, default=0.5, metavar="WHEN",
+        help=f"{what}: a fraction of the {rows} (default 0.5), a row number (5000) or a UTC date or time "
+        f"(2024-09-01, 2024-09-01T12:00); the {what} falls on the first bar at or after it",
+    )
 
 
 def add_source_args(parser: argparse.ArgumentParser) -> None:

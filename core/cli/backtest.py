@@ -9,16 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from core.cli._common import (
-    UsageError, add_ensemble_args, add_source_args, check_table_path, ensemble_changes, load, print_json, write_table,
+    UsageError, add_ensemble_args, add_source_args, add_test_start, check_table_path, ensemble_changes, load, print_json,
+    write_table,
 )
-
-
-def _fraction_or_row(text: str) -> float | int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction (0.5) or a row number (5000)") from None
-    return int(value) if value >= 1 and value.is_integer() else value
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -26,7 +19,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "backtest", help="walk-forward leaderboard of models beside naive baselines",
         description="Walk models forward over one market: refit on an expanding (or rolling) window, "
         "predict only bars each fit has never seen, score every out-of-sample forecast and rank the models "
-        "by their edge over the best naive baseline (always-up, persistence, buy-and-hold), with 95%% "
+        "by their edge over the best naive baseline (majority direction, persistence, buy-and-hold), with 95% "
         "intervals, Holm-corrected significance tests and strategy results after fees.",
         epilog="Example: lydian backtest --symbol BTC --timeframe 1h --models lightgbm,xgboost --horizon 1",
     )
@@ -36,8 +29,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                         "(default lightgbm)")
     add_ensemble_args(parser, "--ensemble-")
     parser.add_argument("--horizon", type=int, default=1, help="bars ahead to forecast (default 1)")
-    parser.add_argument("--test-start", type=_fraction_or_row, default=0.5,
-                        help="first forecast: a fraction of the labelled rows (default 0.5) or a row number")
+    add_test_start(parser)
     parser.add_argument("--refit-every", type=int, default=168, help="forecasts between refits (default 168)")
     parser.add_argument("--window", choices=("expanding", "rolling"), default="expanding",
                         help="training window (default expanding)")

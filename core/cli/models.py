@@ -57,7 +57,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     train = commands.add_parser(
         "train", help="train models on one market",
-        description="Train models on a purged 60/20/20 chronological split (the last 20%% is left for "
+        description="Train models on a purged 60/20/20 chronological split (the last 20% is left for "
         "evaluation) and store each as a new version. Shows per-model and per-epoch progress.",
     )
     add_source_args(train)

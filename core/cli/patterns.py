@@ -37,7 +37,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         description="Detect the 61 TA-Lib candlestick patterns and chart patterns (head and shoulders, double "
         "tops/bottoms, triangles, wedges, channels, support/resistance) from confirmed zigzag pivots; print the "
         "most recent events and, for every pattern, the hit rate of its claimed direction 1, 4 and 24 bars after "
-        "the bar it was known at, with a 95%% Wilson interval, beside the base rate of the same series.",
+        "the bar it was known at, with a 95% Wilson interval, beside the base rate of the same series.",
     )
     add_source_args(command)
     command.add_argument("--last", type=_positive_int, default=20, help="how many recent events to show (default 20)")

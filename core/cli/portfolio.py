@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.cli._common import UsageError, add_group, print_json
+from core.cli._common import UsageError, add_group, add_test_start, print_json
 from core.cli.strategy import add_execution_args, execution_from, print_rows
 from core.data.timeframes import TIMEFRAMES
 
@@ -32,8 +32,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--end", help="last candle open time to include (UTC)")
     parser.add_argument("--rebalance", type=int, default=24, help="bars between rebalances (default 24)")
     parser.add_argument("--lookback", type=int, default=720, help="bars of returns behind each weighting (default 720)")
-    parser.add_argument("--test-start", type=float, default=0.5,
-                        help="first traded bar as a fraction of the shared bars (default 0.5)")
+    add_test_start(parser, "first traded bar", "shared bars")
     parser.add_argument("--model", default="lightgbm", help="model for --method forecast (default lightgbm)")
     parser.add_argument("--refit-every", type=int, default=168, help="forecasts between refits (default 168)")
     add_execution_args(parser)
@@ -51,8 +50,6 @@ def portfolio_command(args: argparse.Namespace) -> int:
 
     if args.rebalance < 1 or args.lookback < 2:
         raise UsageError("--rebalance must be at least 1 and --lookback at least 2")
-    if not 0 < args.test_start < 1:
-        raise UsageError("--test-start is a fraction between 0 and 1")
     execution = execution_from(args)
     words = bundled.symbols() if args.symbols.strip() == "all" else [s.strip() for s in args.symbols.split(",") if s.strip()]
     candles = {}

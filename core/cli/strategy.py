@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import UsageError, add_group, add_source_args, check_table_path, load, print_json, write_table
+from core.cli._common import (
+    UsageError, add_group, add_source_args, add_test_start, check_table_path, load, print_json, write_table,
+)
 
 POLICY_CHOICES = ("always", "threshold", "vol_target", "signal")
 ROW = ("sharpe", "sharpe_ci_low", "sharpe_ci_high", "deflated_sharpe", "total_return", "max_drawdown", "turnover",
@@ -45,7 +47,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "backtest", help="one policy over one model's forecasts, beside buy-and-hold and a random policy",
         description="Walk the model forward, trade its forecasts with the policy (its threshold or target "
-        "volatility chosen only on outcomes already known), and report Sharpe with a block-bootstrap 95%% "
+        "volatility chosen only on outcomes already known), and report Sharpe with a block-bootstrap 95% "
         "interval, the deflated Sharpe, PBO, drawdown, turnover, fees and the break-even fee, beside "
         "buy-and-hold and a random policy with the same turnover.",
         epilog="Example: lydian strategy backtest --symbol BTC --timeframe 1h --model lightgbm --policy threshold --json",
@@ -55,8 +57,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy", choices=POLICY_CHOICES, default="always", help="default always")
     add_execution_args(parser)
     parser.add_argument("--horizon", type=int, default=1, help="bars ahead to forecast and hold (default 1)")
-    parser.add_argument("--test-start", type=float, default=0.5,
-                        help="first forecast as a fraction of the labelled rows (default 0.5)")
+    add_test_start(parser)
     parser.add_argument("--refit-every", type=int, default=168, help="forecasts between refits (default 168)")
     parser.add_argument("--models-tried", type=int, default=1,
                         help="models compared before choosing this one; the deflated Sharpe is charged for them too "

@@ -26,6 +26,7 @@ from core.policy.execution import Execution
 from core.policy.report import finite, summarise
 from core.policy.stats import pbo, sharpe
 from core.portfolio.weights import METHODS, shrunk_covariance, weights
+from core.splits import Start, first_test_row
 
 
 @dataclass
@@ -72,17 +73,18 @@ def simulate(method: str, returns: np.ndarray, windows: list[np.ndarray], covari
 
 def backtest_portfolio(
     candles: dict[str, pd.DataFrame], method: str, *, timeframe: str, rebalance: int = 24, lookback: int = 720,
-    execution: Execution = Execution(), start: float = 0.5, forecasts: pd.DataFrame | None = None,
+    execution: Execution = Execution(), start: Start = 0.5, forecasts: pd.DataFrame | None = None,
     draws: int = 1000, seed: int = 0,
 ) -> PortfolioResult:
-    """Backtest ``method`` from ``start`` (a fraction of the shared bars), beside equal weight and buy-and-hold.
+    """Backtest ``method`` from ``start`` (a fraction of the shared bars, a bar number or a time), beside
+    equal weight and buy-and-hold.
 
     ``forecasts`` (index: bar, columns: symbols, values: expected returns) drive the forecast
     portfolio; its rows also set the evaluation period, so every method is compared on the same bars.
     """
     opens, closes = align(candles)
     n = len(opens)
-    first = max(lookback, int(n * start)) if start < 1 else max(lookback, int(start))
+    first = max(lookback, first_test_row(n, start, opens.index))
     rows = np.arange(first, n - 2 - execution.latency)
     mu = None
     if forecasts is not None:

@@ -6,9 +6,10 @@ import pandas as pd
 
 from core.backtest.walkforward import walk_forward
 from core.portfolio.backtest import align
+from core.splits import Start
 
 
-def expected_returns(candles: dict[str, pd.DataFrame], model: str, *, timeframe: str, start: float = 0.5,
+def expected_returns(candles: dict[str, pd.DataFrame], model: str, *, timeframe: str, start: Start = 0.5,
                      refit_every: int = 168, seed: int = 0, cache: bool = True) -> pd.DataFrame:
     """Out-of-sample expected returns of ``model`` per market (columns), on the shared bars only."""
     shared = align(candles)[0].index
