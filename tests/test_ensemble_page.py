@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import ensemble_configs, service
 from core.data import load_candles
+from core.ensemble import METHOD_DESCRIPTIONS
 from core.models.store import Key
 from tests.pages import open_page
 
@@ -38,3 +39,21 @@ def test_weights_calibration_and_user_weights() -> None:
     at.number_input(key="weight_lightgbm").set_value(1.0).run()
     at.selectbox(key="ensemble_page_method").set_value("stacking").run()
     assert not at.exception, at.exception
+
+
+def test_captions_describe_the_method_chosen_not_the_default_one() -> None:
+    candles = load_candles("BTC/USDT", "1h").iloc[-4_000:]
+    key = Key("BTC/USDT", "1h", 1)
+    ensemble_configs.save(key.symbol, key.timeframe, key.horizon,
+                          {"members": ["lightgbm", "xgboost"], "method": "stacking"}, "test")
+    service.train(candles, key, ["ensemble"], source="bundled")
+    forecast = open_page("views/Forecast.py")
+    captions = [c.value for c in forecast.caption]
+    assert any(f"stacking ensemble ({METHOD_DESCRIPTIONS['stacking']})" in c for c in captions), captions
+    assert not any(METHOD_DESCRIPTIONS["weighted"] in c or "log-loss skill" in c for c in captions), captions
+    ensemble = _page()
+    assert ensemble.selectbox(key="ensemble_page_method").value == "stacking"
+    assert f"stacking: {METHOD_DESCRIPTIONS['stacking']}" in [c.value for c in ensemble.caption]
+    ensemble.selectbox(key="ensemble_page_method").set_value("bma").run()
+    assert not ensemble.exception, ensemble.exception
+    assert f"bma: {METHOD_DESCRIPTIONS['bma']}" in [c.value for c in ensemble.caption]

@@ -10,7 +10,7 @@ import figures_signal as figures
 import forecast
 import loaders
 import sidebar
-from core.ensemble import CALIBRATIONS, METHODS
+from core.ensemble import CALIBRATIONS, METHOD_DESCRIPTIONS, METHODS
 from core.errors import LydianError
 from core.models.store import Key
 
@@ -21,10 +21,7 @@ horizon = cols[0].selectbox("Horizon (bars)", forecast.HORIZONS, key="ensemble_h
 key = Key(selection.symbol, selection.timeframe, int(horizon))
 stored = forecast.stored_market_config(key)
 method = cols[1].selectbox("Method", METHODS, index=METHODS.index(stored.method), key="ensemble_page_method",
-                           help="weighted: by out-of-sample log-loss skill; stacking: a logistic meta-learner on "
-                           "held-out forecasts; votes: equal weights; bagging: skill weights averaged over bootstrap "
-                           "resamples; bma: Bayesian model averaging (concentrates on the best member); boosting: members "
-                           "re-weighted by their recent errors (Hedge)")
+                           help="; ".join(f"{m}: {text}" for m, text in METHOD_DESCRIPTIONS.items()))
 calibration = cols[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(stored.calibration),
                                 key="ensemble_calibration")
 config = forecast.ensemble_config(key, method, calibration, stored.min_confidence)
@@ -59,6 +56,7 @@ top[2].metric("Calibration error before", f"{view['ece_before']:.3f}")
 top[3].metric("Calibration error after", f"{view['ece_after']:.3f}")
 left, right = st.columns(2)
 left.subheader("Weights")
+left.caption(f"{config.method}: " + ("set by hand" if config.user_weights else METHOD_DESCRIPTIONS[config.method]))
 left.plotly_chart(figures.weight_bars(signal), key="ensemble_weights", width="stretch")
 right.subheader("Pull on the latest forecast")
 right.plotly_chart(figures.contribution_bars(signal), key="ensemble_contributions", width="stretch")

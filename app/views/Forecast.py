@@ -15,7 +15,7 @@ import forecast
 import loaders
 import sidebar
 from progress_bars import ProgressBars
-from core.ensemble import CALIBRATIONS, METHODS
+from core.ensemble import CALIBRATIONS, METHOD_DESCRIPTIONS, METHODS
 from core.errors import LydianError
 from core.models.store import Key
 
@@ -110,5 +110,5 @@ chart(forecast.signal_figure(shown, title, str(shown.index[-1]), len(shown), sig
 if signal:
     st.subheader("Each model's P(up)")
     chart(forecast.member_figure(signal), "members")
-    st.caption(f"{signal['method']} ensemble, {signal['calibration']} calibration. Probabilities above 0.5 lean up. "
-               "Weights come from each model's out-of-sample log-loss skill; see the Compare page for the full record.")
+    st.caption(f"{signal['method']} ensemble ({METHOD_DESCRIPTIONS[signal['method']]}), {signal['calibration']} "
+               "calibration. Probabilities above 0.5 lean up; see the Compare page for the full record.")

@@ -6,7 +6,9 @@ into the latest `Signal` (`ensemble_signals`: many markets, their features built
 """
 
 from core.ensemble.calibration import CALIBRATIONS, Calibrator, expected_calibration_error, reliability
-from core.ensemble.combiners import METHODS, Combiner, EnsembleError, bma_weights, hedge_weights, skill_weights
+from core.ensemble.combiners import (
+    METHOD_DESCRIPTIONS, METHODS, Combiner, EnsembleError, bma_weights, hedge_weights, skill_weights,
+)
 from core.ensemble.live import NotTrainedError, ensemble_signal, ensemble_signals, trained_ensemble
 from core.ensemble.model import DEFAULT_MEMBERS, ENSEMBLE, CalibrationCheck, EnsembleConfig, EnsembleModel
 from core.ensemble.signal import Signal, SignalSettings, make_signal, time_horizon
@@ -16,6 +18,7 @@ __all__ = [
     "DEFAULT_MEMBERS",
     "ENSEMBLE",
     "METHODS",
+    "METHOD_DESCRIPTIONS",
     "CalibrationCheck",
     "Calibrator",
     "Combiner",

@@ -32,7 +32,16 @@ from sklearn.linear_model import LogisticRegression
 
 from core.errors import LydianError
 
-METHODS = ("weighted", "stacking", "soft_vote", "hard_vote", "bagging", "bma", "boosting")
+METHOD_DESCRIPTIONS = {  # what each method does, in one line: the pages' captions and help texts read it here
+    "weighted": "weights in proportion to each member's out-of-sample log-loss skill over a coin flip",
+    "stacking": "a logistic meta-learner, fitted on the members' held-out forecasts, combines their log-odds",
+    "soft_vote": "the plain average of the members' P(up), every member weighing the same",
+    "hard_vote": "the share of members that vote up, every member weighing the same",
+    "bagging": "skill weights averaged over bootstrap resamples of the held-out bars",
+    "bma": "Bayesian model averaging: weights are posterior model probabilities, concentrated on the best member",
+    "boosting": "Hedge: members that were wrong on recent held-out bars lose weight",
+}
+METHODS = tuple(METHOD_DESCRIPTIONS)
 EPS = 1e-6
 LN2 = math.log(2.0)
 
