@@ -77,6 +77,7 @@ class EnsembleSetting(Base):
     min_confidence: Mapped[float] = mapped_column(Float)
     sl_atr: Mapped[float] = mapped_column(Float)
     tp_atr: Mapped[float] = mapped_column(Float)
+    volatility: Mapped[str] = mapped_column(String(8), default="atr", server_default="atr")  # or "garch"
     user: Mapped[str] = mapped_column(String(64))
     created: Mapped[datetime]
 
@@ -106,6 +107,9 @@ def _add_missing_columns(engine: Engine) -> None:
     if "members" not in have:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE ensemble_configs ADD COLUMN members JSON"))
+    if "volatility" not in have:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE ensemble_configs ADD COLUMN volatility VARCHAR(8) DEFAULT 'atr'"))
 
 
 def normalize_url(url: str) -> str:

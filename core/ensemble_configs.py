@@ -21,6 +21,7 @@ from core.ensemble import EnsembleConfig, SignalSettings
 DEFAULTS: dict[str, Any] = {
     "method": EnsembleConfig.method, "calibration": EnsembleConfig.calibration, "user_weights": None, "members": None,
     "min_confidence": EnsembleConfig.min_confidence, "sl_atr": SignalSettings.sl_atr, "tp_atr": SignalSettings.tp_atr,
+    "volatility": SignalSettings.volatility,
 }
 FIELDS = tuple(DEFAULTS)
 
@@ -63,8 +64,12 @@ def current(symbol: str, timeframe: str, horizon: int, db: Database | None = Non
 
 
 def signal_settings(symbol: str, timeframe: str, horizon: int, db: Database | None = None) -> SignalSettings:
-    values = stored(symbol, timeframe, horizon, db)
-    return SignalSettings(values["min_confidence"], values["sl_atr"], values["tp_atr"])
+    return settings_of(stored(symbol, timeframe, horizon, db))
+
+
+def settings_of(values: dict[str, Any]) -> SignalSettings:
+    """The signal settings that stored values describe."""
+    return SignalSettings(values["min_confidence"], values["sl_atr"], values["tp_atr"], values["volatility"])
 
 
 def save(symbol: str, timeframe: str, horizon: int, values: dict[str, Any], user: str, db: Database | None = None,
@@ -72,6 +77,7 @@ def save(symbol: str, timeframe: str, horizon: int, values: dict[str, Any], user
     """Validate (by building the configuration) and store; ``on_saved`` runs in the same transaction."""
     values = {f: values.get(f, DEFAULTS[f]) for f in FIELDS}
     config_of(values, horizon)  # an impossible configuration fails here, before anything is written
+    settings_of(values)
     with database(db)() as session:
         row = EnsembleSetting(symbol=symbol, timeframe=timeframe, horizon=horizon, user=user, created=now(),
                               **{k: (list(v) if k == "members" and v else v) for k, v in values.items()})

@@ -170,3 +170,77 @@ def test_the_leaderboard_scores_return_forecasts_against_the_random_walk() -> No
     assert 0.85 <= row["conformal_90_coverage"] <= 0.95 and 0.74 <= row["own_80_coverage"] <= 0.86, row
     assert 0.92 <= row["own_95_coverage"] <= 0.98 and 0 < row["own_80_width"] < row["own_95_width"], row
     assert all(r["mase"] is None for r in board["models"].values() if r["kind"] == "baseline")
+
+
+# ---- volatility where it belongs: GARCH sets the signal's stops, its risk score and vol_target's size
+
+
+@pytest.fixture(scope="module")
+def volatility_jump() -> pd.DataFrame:
+    """1,600 hourly candles of GARCH returns whose scale quadruples from bar 1,500 on."""
+    from arch.univariate import GARCH, ConstantMean, StudentsT
+
+    simulated = ConstantMean(None, volatility=GARCH(), distribution=StudentsT(seed=np.random.default_rng(3)))
+    returns = simulated.simulate([0.0, 0.05, 0.08, 0.9, 6.0], 1600, burn=500)["data"].to_numpy() / 200
+    returns[1500:] *= 4
+    close = 100 * np.exp(np.cumsum(returns))
+    open_ = np.r_[100.0, close[:-1]]
+    index = pd.date_range("2022-01-01", periods=len(close), freq="h", tz="UTC", name="timestamp")
+    return pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.0001,
+                         "low": np.minimum(open_, close) * 0.9999, "close": close, "volume": 1.0}, index=index)
+
+
+def _buy(candles: pd.DataFrame, volatility: str):
+    from core.ensemble.signal import SignalSettings, make_signal
+
+    return make_signal(candles, symbol="SIM", timeframe="1h", horizon=1, probability=0.7, raw_probability=0.7,
+                       expected_return=0.001, member_p={"a": 0.7}, weights={"a": 1.0}, pulls={"a": 0.2},
+                       method="weighted", calibration="platt", settings=SignalSettings(volatility=volatility))
+
+
+def test_garch_stops_follow_the_forecast_and_widen_after_a_volatility_jump(volatility_jump) -> None:
+    from core.statistical.garch import next_bar_volatility
+
+    before, after = _buy(volatility_jump.iloc[:1500], "garch"), _buy(volatility_jump.iloc[:1510], "garch")
+    forecast = next_bar_volatility(volatility_jump["close"].to_numpy()[:1510], np.arange(1010, 1510), 500)[-1]
+    assert after.price - after.stop_loss == pytest.approx(1.5 * after.price * forecast)  # sl_atr x close x GARCH sd
+    assert after.take_profit - after.price == pytest.approx(2.5 * after.price * forecast)
+    assert (after.price - after.stop_loss) / after.price > 2 * (before.price - before.stop_loss) / before.price
+    assert after.risk_score > before.risk_score
+    atr = _buy(volatility_jump.iloc[:1510], "atr")
+    assert atr.stop_loss != after.stop_loss  # the default stays ATR
+
+
+def test_garch_volatility_is_truncation_proof(volatility_jump) -> None:
+    """Forecasts up to bar t, across refits, are the same when every close after t changes."""
+    from core.statistical.garch import next_bar_volatility
+
+    close = volatility_jump["close"].to_numpy()
+    other = close.copy()
+    other[1300:] *= np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.05, len(close) - 1300)))
+    rows = np.arange(1100, 1600)
+    first, second = next_bar_volatility(close, rows, 80), next_bar_volatility(other, rows, 80)
+    np.testing.assert_array_equal(first[rows < 1300], second[rows < 1300])
+    assert not np.allclose(first[rows >= 1300], second[rows >= 1300])
+
+
+def test_vol_target_sizes_down_with_garch_after_the_jump(volatility_jump) -> None:
+    from core.policy.policies import Bars, vol_target
+
+    rows = np.arange(1300, 1599)
+    bars = Bars.of(np.full(len(rows), 0.6), volatility_jump, rows, 1, 8760.0, "garch", refit_every=150)
+    size = vol_target(bars, annual_vol=0.2)
+    assert size[rows < 1500].mean() > 2 * size[rows > 1510].mean() > 0
+
+
+def test_the_volatility_choice_is_stored_with_the_market_configuration(tmp_path) -> None:
+    from core import ensemble_configs
+    from core.db import Database
+    from core.errors import LydianError
+
+    db = Database(f"sqlite:///{tmp_path / 'lydian.db'}")
+    assert ensemble_configs.signal_settings("BTC/USDT", "1h", 1, db).volatility == "atr"  # the default
+    ensemble_configs.save("BTC/USDT", "1h", 1, {"volatility": "garch"}, "test", db)
+    assert ensemble_configs.signal_settings("BTC/USDT", "1h", 1, db).volatility == "garch"
+    with pytest.raises(LydianError, match="volatility must be one of atr, garch"):
+        ensemble_configs.save("BTC/USDT", "1h", 1, {"volatility": "vix"}, "test", db)

@@ -10,7 +10,6 @@ from typing import Any
 from core import ensemble_configs
 from core.api.audit import record_change
 from core.db import Database
-from core.ensemble import SignalSettings
 
 FIELDS = ensemble_configs.FIELDS
 
@@ -31,6 +30,3 @@ def save(db: Database, symbol: str, timeframe: str, horizon: int, values: dict[s
     result = ensemble_configs.save(symbol, timeframe, horizon, values, user, db, on_saved=audit)
     return {"symbol": symbol, "timeframe": timeframe, "horizon": horizon, **result}
 
-
-def settings_of(config: dict[str, Any]) -> SignalSettings:
-    return SignalSettings(config["min_confidence"], config["sl_atr"], config["tp_atr"])

@@ -96,6 +96,7 @@ class EnsembleConfigOut(BaseModel):
     min_confidence: float
     sl_atr: float
     tp_atr: float
+    volatility: str
     updated_by: str | None
     updated: str | None
 

@@ -91,6 +91,8 @@ class ConfigureRequest(Market):
     min_confidence: float = Field(0.1, ge=0, lt=1, description="HOLD below this confidence")
     sl_atr: float = Field(1.5, gt=0, le=20, description="stop-loss distance in ATRs")
     tp_atr: float = Field(2.5, gt=0, le=50, description="take-profit distance in ATRs")
+    volatility: Literal["atr", "garch"] = Field(
+        "atr", description="unit of the stop distances and the risk score's volatility: ATR(14) or GARCH's forecast")
 
 
 class TrainRequest(Market):

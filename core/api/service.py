@@ -158,10 +158,10 @@ class Predictor:
                              f"{key.timeframe} horizon {key.horizon}; train it with POST /api/ai/models/ensemble/train")
         candles = self.markets.candles(key.symbol, key.timeframe, peek)
         cache_key = (key.symbol, key.timeframe, key.horizon, ENSEMBLE, tuple(have), config.digest(), stored["sl_atr"],
-                     stored["tp_atr"], candles.index[-1].value)
+                     stored["tp_atr"], stored["volatility"], candles.index[-1].value)
 
         def compute() -> dict[str, Any]:
-            signal = service.signal(candles, key, config, configs.settings_of(stored), ModelStore())
+            signal = service.signal(candles, key, config, ensemble_configs.settings_of(stored), ModelStore())
             self.loaded.add((key, ENSEMBLE, default))
             body = finite(signal.to_dict())
             p = body["probability"]

@@ -59,6 +59,7 @@ class CoreChoices:
 
 METHODS = CoreChoices("core.ensemble.combiners", "METHODS")
 CALIBRATIONS = CoreChoices("core.ensemble.calibration", "CALIBRATIONS")
+VOLATILITIES = CoreChoices("core.ensemble.signal", "VOLATILITIES")
 
 
 def add_group(commands: argparse._SubParsersAction, name: str, help: str, description: str
@@ -79,6 +80,13 @@ def add_ensemble_args(parser: argparse.ArgumentParser, prefix: str = "--") -> No
                         "else weighted)")
     parser.add_argument(f"{prefix}calibration", default=None, choices=CALIBRATIONS, metavar="CAL",
                         help="%(choices)s (default: the market's stored configuration, else platt)")
+
+
+def add_volatility_arg(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """--volatility: ATR(14) or GARCH's next-bar forecast sets the stop distances, the risk score and vol_target."""
+    parser.add_argument("--volatility", default=default, choices=VOLATILITIES, metavar="VOL",
+                        help="%(choices)s: the unit of the stop-loss/take-profit distances, the risk score's "
+                        f"volatility and vol_target's sizing (default: {default or 'the stored configuration, else atr'})")
 
 
 def ensemble_changes(args: argparse.Namespace, prefix: str = "") -> dict[str, Any]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any
 
-from core.cli._common import add_ensemble_args, add_group, add_source_args, ensemble_changes, load, print_json
+from core.cli._common import (
+    add_ensemble_args, add_group, add_source_args, add_volatility_arg, ensemble_changes, load, print_json,
+)
 
 
 def _version(text: str) -> int | str:
@@ -75,6 +78,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     predict.add_argument("--model", required=True,
                          help="a model id (see 'lydian models list') or 'ensemble' for the combined BUY/SELL/HOLD signal")
     add_ensemble_args(predict)
+    add_volatility_arg(predict)
     predict.add_argument("--version", type=_version, default=None, help="version number or 'latest' (default: promoted, else latest)")
     _add_market_args(predict)
     predict.set_defaults(handler=predict_command)
@@ -242,7 +246,10 @@ def predict_command(args: argparse.Namespace) -> int:
 def _ensemble_command(args: argparse.Namespace, candles: Any, key: Any) -> int:
     from core import service
 
-    signal = service.signal(candles, key, service.ensemble_config(key, **ensemble_changes(args)))
+    settings = service.signal_settings(key)
+    if args.volatility:
+        settings = dataclasses.replace(settings, volatility=args.volatility)
+    signal = service.signal(candles, key, service.ensemble_config(key, **ensemble_changes(args)), settings)
     if args.json:
         print_json(signal.to_dict())
         return 0

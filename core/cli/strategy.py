@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from core.cli._common import (
-    UsageError, add_group, add_source_args, add_test_start, check_table_path, load, print_json, write_table,
+    UsageError, add_group, add_source_args, add_test_start, add_volatility_arg, check_table_path, load, print_json,
+    write_table,
 )
 
 POLICY_CHOICES = ("always", "threshold", "vol_target", "signal")
@@ -63,6 +64,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                         help="models compared before choosing this one; the deflated Sharpe is charged for them too "
                         "(default 1)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    add_volatility_arg(parser, "atr")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--no-cache", action="store_true", help="recompute the forecasts even when cached")
     parser.add_argument("--positions-out", type=Path, default=None,
@@ -103,7 +105,7 @@ def strategy_command(args: argparse.Namespace) -> int:
     result = backtest_policy(candles, args.model, args.policy, timeframe=timeframe, horizon=args.horizon,
                              execution=execution, start=args.test_start, refit_every=args.refit_every,
                              seed=args.seed, cache=not args.no_cache, models_tried=args.models_tried,
-                             draws=args.bootstrap)
+                             draws=args.bootstrap, volatility=args.volatility)
     if args.positions_out is not None:
         write_table(result.table.reset_index(), args.positions_out, "--positions-out", index=False)
         print(f"wrote {len(result.table):,} bars to {args.positions_out}", file=sys.stderr)

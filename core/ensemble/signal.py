@@ -4,10 +4,12 @@
   SELL when below 0.5 with that confidence, otherwise HOLD.
 - ``confidence``: |2 P(up) - 1|, 0 (a coin flip) to 1 (certain).
 - ``price_target``: last close x (1 + the ensemble's expected return over the horizon).
-- ``stop_loss`` / ``take_profit``: ``sl_atr`` / ``tp_atr`` x ATR(14) below / above the close for a
-  BUY (above / below for a SELL); none for HOLD.
+- ``stop_loss`` / ``take_profit``: ``sl_atr`` / ``tp_atr`` x the distance unit below / above the close
+  for a BUY (above / below for a SELL); none for HOLD. The unit is ATR(14) (``volatility="atr"``, the
+  default) or the close x GARCH(1,1)'s forecast of the next bar's volatility (``volatility="garch"``).
 - ``risk_score`` 0-100 = 100 x (0.4 V + 0.3 D + 0.3 W), where V is the percentile of the last
-  24 bars' volatility among the last 500 bars, D the members' disagreement (share of members
+  24 bars' volatility among the last 500 bars (with ``garch``: of the GARCH forecast for the next bar
+  among its forecasts after each of the last 500 bars), D the members' disagreement (share of members
   against the majority direction, x 2, so 1 means an even split) and W the drawdown of the close
   from its 500-bar high, divided by 30 % and capped at 1.
 - ``model_agreement``: % of members whose own direction matches the signal's direction.
@@ -29,6 +31,7 @@ from core.errors import LydianError
 
 ACTIONS = ("BUY", "SELL", "HOLD")
 RISK_WINDOW, VOL_WINDOW, ATR_PERIOD = 500, 24, 14
+VOLATILITIES = ("atr", "garch")  # what sets the stop distances and the risk score's volatility
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,13 @@ class SignalSettings:
     min_confidence: float = 0.1  # HOLD below this: P(up) between 0.45 and 0.55
     sl_atr: float = 1.5  # stop-loss distance in ATRs
     tp_atr: float = 2.5  # take-profit distance in ATRs
+    volatility: str = "atr"  # the distance unit: ATR(14), or the close x GARCH's next-bar volatility
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_confidence < 1 or self.sl_atr <= 0 or self.tp_atr <= 0:
             raise LydianError("min_confidence must be in [0, 1); sl_atr and tp_atr must be positive")
+        if self.volatility not in VOLATILITIES:
+            raise LydianError(f"volatility must be one of {', '.join(VOLATILITIES)}, not {self.volatility!r}")
 
 
 @dataclass(frozen=True)
@@ -98,11 +104,26 @@ def atr(candles: pd.DataFrame, period: int = ATR_PERIOD) -> float:
     return float(np.mean(true_range[-period:]))
 
 
-def risk_score(candles: pd.DataFrame, member_p: np.ndarray) -> float:
-    """The documented 0-100 blend of volatility percentile, disagreement and drawdown."""
+def garch_volatility(candles: pd.DataFrame, bars: int = RISK_WINDOW) -> np.ndarray:
+    """GARCH(1,1) forecasts of the next bar's volatility after each of the last ``bars`` candles (causal)."""
+    from core.statistical.garch import next_bar_volatility
+
+    close = candles["close"].to_numpy(dtype=np.float64)
+    rows = np.arange(max(len(close) - bars, min(len(close) - 1, 100)), len(close))
+    return next_bar_volatility(close, rows, refit_every=bars)
+
+
+def risk_score(candles: pd.DataFrame, member_p: np.ndarray, forecasts: np.ndarray | None = None) -> float:
+    """The documented 0-100 blend of volatility percentile, disagreement and drawdown.
+
+    ``forecasts``: GARCH's volatility forecasts (`garch_volatility`), whose last is ranked among them;
+    without them the last 24 bars' realised volatility is ranked among the last 500 bars'.
+    """
     close = candles["close"].to_numpy(dtype=np.float64)[-RISK_WINDOW:]
     returns = np.diff(np.log(close))
-    if len(returns) > VOL_WINDOW:
+    if forecasts is not None:
+        volatility = float(np.mean(forecasts <= forecasts[-1]))
+    elif len(returns) > VOL_WINDOW:
         vols = np.lib.stride_tricks.sliding_window_view(returns, VOL_WINDOW).std(axis=1, ddof=1)
         volatility = float(np.mean(vols <= vols[-1]))
     else:
@@ -126,7 +147,8 @@ def make_signal(
     confidence = abs(2 * probability - 1)
     up = probability > 0.5
     action = "HOLD" if confidence < settings.min_confidence else ("BUY" if up else "SELL")
-    distance = atr(candles)
+    forecasts = garch_volatility(candles) if settings.volatility == "garch" else None
+    distance = price * float(forecasts[-1]) if forecasts is not None else atr(candles)
     stop = take = None
     if action == "BUY":
         stop, take = price - settings.sl_atr * distance, price + settings.tp_atr * distance
@@ -142,6 +164,6 @@ def make_signal(
     return Signal(
         symbol, timeframe, horizon, candles.index[-1].isoformat(), action, round(probability, 6),
         round(raw_probability, 6), round(confidence, 6), price, target, expected_return, stop, take,
-        time_horizon(horizon, timeframe), risk_score(candles, p), round(agreement, 1), method, calibration,
+        time_horizon(horizon, timeframe), risk_score(candles, p, forecasts), round(agreement, 1), method, calibration,
         members, evaluation, note, config_digest, version,
     )

@@ -59,15 +59,19 @@ def random_policy(position: np.ndarray, asset_return: np.ndarray, execution: Exe
 
 def evaluate(predictions: pd.DataFrame, candles: pd.DataFrame, policy: str, *, timeframe: str,
              execution: Execution = Execution(), horizon: int = 1, block: int = 168, models_tried: int = 1,
-             draws: int = 1000, seed: int = 0) -> PolicyResult:
-    """Trade ``policy`` on ``predictions`` (indexed by decision bar) over ``candles``; see the module doc."""
+             draws: int = 1000, seed: int = 0, volatility: str = "atr") -> PolicyResult:
+    """Trade ``policy`` on ``predictions`` (indexed by decision bar) over ``candles``; see the module doc.
+
+    ``volatility``: "atr" or "garch", the forecast volatility that sizes vol_target and sets the signal's stops.
+    """
     function, configs = grid(policy)
     rows = decision_rows(candles, predictions.index)
     open_ = candles["open"].to_numpy(np.float64)
     live = np.isfinite(asset_returns(open_, rows, execution.latency))
     rows = rows[live]
     periods = periods_per_year(timeframe)
-    bars = Bars.of(predictions["p_up"].to_numpy(np.float64)[live], candles, rows, horizon, periods)
+    bars = Bars.of(predictions["p_up"].to_numpy(np.float64)[live], candles, rows, horizon, periods, volatility,
+                   refit_every=block)
     candidates = np.stack([function(bars, **config) for config in configs])
     tables = [execute(c, candles, rows, execution) for c in candidates]
     net = np.stack([t["net_return"].to_numpy() for t in tables])

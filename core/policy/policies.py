@@ -7,7 +7,8 @@ and the grid's size is the number of trials the deflated Sharpe is charged for.
 - ``always``: long when P(up) > 0.5, else short, every bar (the rule the leaderboard shows).
 - ``threshold``: act only when P(up) is more than ``band`` away from 0.5; otherwise keep the
   position (``flat=False``) or go flat (``flat=True``).
-- ``vol_target``: always in, sized by target volatility over forecast volatility (ATR / close).
+- ``vol_target``: always in, sized by target volatility over forecast volatility: ATR / close, or
+  GARCH(1,1)'s forecast of the next bar's volatility (``volatility="garch"``, refitted every block).
 - ``signal``: the BUY/SELL/HOLD signal of `core.ensemble.signal` traded as such: enter on BUY/SELL,
   exit once a later bar's high/low reaches the stop-loss or take-profit, or after the horizon.
   Exits fill at the next open like every decision, so when both levels lie inside one bar the
@@ -29,6 +30,7 @@ import pandas as pd
 from core.backtest.strategy import positions as always_in
 from core.ensemble.signal import ATR_PERIOD, SignalSettings
 from core.errors import LydianError
+from core.statistical.garch import next_bar_volatility
 
 POLICIES = ("always", "threshold", "vol_target", "signal")
 BANDS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
@@ -46,14 +48,22 @@ class Bars:
     high: np.ndarray
     low: np.ndarray
     close: np.ndarray
-    atr: np.ndarray  # ATR(14) at each candle, known at its close
+    distance: np.ndarray  # the stops' unit at each candle, known at its close: ATR(14) or close x GARCH volatility
     horizon: int
     periods: float  # bars per year, to turn annual volatility targets into per-bar ones
 
     @classmethod
-    def of(cls, p_up: np.ndarray, candles: pd.DataFrame, rows: np.ndarray, horizon: int, periods: float) -> Bars:
+    def of(cls, p_up: np.ndarray, candles: pd.DataFrame, rows: np.ndarray, horizon: int, periods: float,
+           volatility: str = "atr", refit_every: int = 720) -> Bars:
+        """``volatility``: "atr" or "garch" (`SignalSettings.volatility`); GARCH is forecast at ``rows`` only."""
+        SignalSettings(volatility=volatility)  # the signal's own validation
         high, low, close = (candles[c].to_numpy(np.float64) for c in ("high", "low", "close"))
-        return cls(np.asarray(p_up, np.float64), rows, high, low, close, atr_series(high, low, close), horizon, periods)
+        if volatility == "garch":
+            distance = np.full(len(close), np.nan)
+            distance[rows] = close[rows] * next_bar_volatility(close, rows, refit_every)
+        else:
+            distance = atr_series(high, low, close)
+        return cls(np.asarray(p_up, np.float64), rows, high, low, close, distance, horizon, periods)
 
 
 def atr_series(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = ATR_PERIOD) -> np.ndarray:
@@ -82,7 +92,7 @@ def threshold(bars: Bars, band: float, flat: bool) -> np.ndarray:
 
 
 def vol_target(bars: Bars, annual_vol: float) -> np.ndarray:
-    forecast_vol = bars.atr[bars.rows] / bars.close[bars.rows]
+    forecast_vol = bars.distance[bars.rows] / bars.close[bars.rows]
     per_bar = annual_vol / np.sqrt(bars.periods)
     size = np.minimum(1.0, per_bar / np.maximum(forecast_vol, 1e-12))
     return hold_for(always_in(bars.p_up, "long_short") * size, bars.horizon)
@@ -92,7 +102,7 @@ def signal(bars: Bars, min_confidence: float, sl_atr: float, tp_atr: float) -> n
     """Trade the signal: levels set at the decision bar's close, checked against every later bar."""
     SignalSettings(min_confidence, sl_atr, tp_atr)  # the signal's own validation
     rows, p = bars.rows.tolist(), bars.p_up.tolist()
-    high, low, close, atr = (a.tolist() for a in (bars.high, bars.low, bars.close, bars.atr))
+    high, low, close, unit = (a.tolist() for a in (bars.high, bars.low, bars.close, bars.distance))
     out = np.zeros(len(rows))
     side, stop, take, checked, entered = 0.0, 0.0, 0.0, 0, 0
     for i, bar in enumerate(rows):
@@ -104,8 +114,8 @@ def signal(bars: Bars, min_confidence: float, sl_atr: float, tp_atr: float) -> n
             side = 0.0
         if side == 0 and abs(2 * p[i] - 1) >= min_confidence:
             side = 1.0 if p[i] > 0.5 else -1.0
-            stop = close[bar] - side * sl_atr * atr[bar]
-            take = close[bar] + side * tp_atr * atr[bar]
+            stop = close[bar] - side * sl_atr * unit[bar]
+            take = close[bar] + side * tp_atr * unit[bar]
             checked, entered = bar + 1, i
         out[i] = side
     return out

@@ -14,7 +14,7 @@ from core.policy.policies import grid
 def backtest_policy(
     candles: pd.DataFrame, model: str, policy: str, *, timeframe: str, horizon: int = 1,
     execution: Execution = Execution(), start: float | int = 0.5, refit_every: int = 168, seed: int = 0,
-    cache: bool = True, models_tried: int = 1, draws: int = 1000,
+    cache: bool = True, models_tried: int = 1, draws: int = 1000, volatility: str = "atr",
 ) -> PolicyResult:
     """Walk ``model`` forward over ``candles`` (out-of-sample forecasts only), then trade them with ``policy``.
 
@@ -27,5 +27,6 @@ def backtest_policy(
     if len(forecasts.predictions) < 3:
         raise DataError("too few out-of-sample forecasts to trade; use a longer series or an earlier --test-start")
     return evaluate(forecasts.predictions, candles, policy, timeframe=timeframe, execution=execution,
-                    horizon=horizon, block=refit_every, models_tried=models_tried, draws=draws, seed=seed)
+                    horizon=horizon, block=refit_every, models_tried=models_tried, draws=draws, seed=seed,
+                    volatility=volatility)
 

@@ -9,12 +9,14 @@ conditional volatility of a fit that saw later bars.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy import stats
 
-from core.statistical.base import StatisticalModel
+from core.errors import DataError, LydianError
+from core.statistical.base import StatConfig, StatisticalModel
 
 SCALE = 100.0  # arch's optimiser prefers percent returns
 SIMULATIONS = 1000  # EGARCH has no closed-form multi-step variance: simulated with a fixed seed
@@ -116,3 +118,28 @@ class Egarch(Garch):
 
     vol = "EGARCH"
     o = 1
+
+
+def next_bar_volatility(close: np.ndarray, rows: np.ndarray, refit_every: int = 720,
+                        max_train: int = 4000) -> np.ndarray:
+    """GARCH(1,1) forecast of the next bar's volatility (sd of its log return) after each of ``rows``.
+
+    ``rows`` are ascending positions in ``close``; the forecast after row t reads closes up to t only:
+    the model is fitted on the returns up to the first row of each block of ``refit_every`` rows and
+    filtered forward with those parameters (what the signal's stops and the vol_target policy use).
+    """
+    if importlib.util.find_spec("arch") is None:
+        raise LydianError("GARCH volatility needs the arch library: pip install -e '.[stats]'")
+    rows = np.asarray(rows, dtype=np.int64)
+    returns = np.diff(np.log(np.asarray(close, dtype=np.float64)))[:, None]  # returns[t - 1]: into bar t
+    if len(rows) == 0:
+        return np.empty(0)
+    if rows[0] < 100:
+        raise DataError(f"GARCH volatility needs 100 bars before the first forecast, got {int(rows[0])}")
+    out = np.empty(len(rows))
+    for first in range(0, len(rows), refit_every):
+        block = rows[first : first + refit_every]
+        model = Garch("garch", StatConfig())
+        model._fit(returns[max(0, block[0] - max_train) : block[0]])
+        out[first : first + len(block)] = model._forecast(returns[: block[-1]], block - 1)[1]
+    return out
