@@ -12,9 +12,13 @@ from charts import DOWN, UP, candlestick
 LEVELS = (("price_target", "target", "#1e88e5"), ("stop_loss", "stop-loss", DOWN), ("take_profit", "take-profit", UP))
 
 
-def signal_chart(candles: pd.DataFrame, signal: dict[str, Any] | None, patterns: list[dict], title: str) -> go.Figure:
-    """Candles and volume; target, stop-loss and take-profit from the last bar on; confirmed chart patterns."""
+def signal_chart(candles: pd.DataFrame, signal: dict[str, Any] | None, patterns: list[dict], title: str,
+                 fan: dict[str, Any] | None = None) -> go.Figure:
+    """Candles and volume; target, stop-loss and take-profit from the last bar on; confirmed chart patterns;
+    the fan of a model's 80 % and 95 % intervals (`core.service.forecast` with ``intervals``)."""
     fig = candlestick(candles, title)
+    if fan and fan.get("intervals"):
+        add_fan(fig, candles, fan)
     step = candles.index[-1] - candles.index[-2] if len(candles) > 1 else pd.Timedelta(hours=1)
     ahead = candles.index[-1] + step * max(int(signal["horizon"]) if signal else 1, 3)
     if signal:
@@ -29,6 +33,18 @@ def signal_chart(candles: pd.DataFrame, signal: dict[str, Any] | None, patterns:
         fig.add_trace(go.Scatter(x=list(times), y=list(prices), mode="lines+markers", line=dict(color=color, width=1),
                                  name=event["pattern"], hovertext=event["pattern"].replace("_", " ")), row=1, col=1)
     return fig
+
+
+def add_fan(fig: go.Figure, candles: pd.DataFrame, forecast: dict[str, Any]) -> None:
+    """Widening bands from the last close to the horizon's 80 % and 95 % intervals of the price."""
+    step = candles.index[-1] - candles.index[-2] if len(candles) > 1 else pd.Timedelta(hours=1)
+    now, close, bands = candles.index[-1], float(candles["close"].iloc[-1]), forecast["intervals"]
+    end = now + step * int(forecast["horizon"])
+    for level, opacity in ((95, 0.15), (80, 0.3)):
+        low, high = close * (1 + bands[f"lo_{level}"]), close * (1 + bands[f"hi_{level}"])
+        fig.add_trace(go.Scatter(x=[now, end, end, now], y=[close, high, low, close], fill="toself", mode="lines",
+                                 line=dict(width=0), fillcolor=f"rgba(30, 136, 229, {opacity})",
+                                 name=f"{forecast['model']} {level}% interval"), row=1, col=1)
 
 
 def member_bars(signal: dict[str, Any]) -> go.Figure:

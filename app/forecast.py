@@ -94,14 +94,31 @@ def recent_patterns(_candles: pd.DataFrame, symbol: str, timeframe: str, last_ca
     return [e.to_dict() for e in events if e.confirmed and e.start >= shown.index[0]]
 
 
+def fan_models(key: Key) -> list[str]:
+    """Trained models of this market that give intervals (capability ``probabilistic``): the fan chart's choices."""
+    from core import forecasters
+    from core.models import capabilities as cap
+
+    store = ModelStore()
+    return [m for m in forecasters.forecaster_ids(having=cap.PROBABILISTIC) if store.versions(key, m)]
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner="Forecasting…")
+def fan(_candles: pd.DataFrame, key: Key, model_id: str, last_candle: str) -> dict[str, Any]:
+    """The model's latest forecast with its 80 % and 95 % intervals (`core.service.forecast`)."""
+    from core import service
+
+    return service.forecast(_candles, key, model_id)
+
+
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
 def signal_figure(_shown: pd.DataFrame, title: str, last_candle: str, bars: int, signal: dict[str, Any] | None,
-                  patterns: list[dict]) -> str:
-    """The candles with the signal's levels and the patterns, as chart JSON: building it costs 50-100 ms."""
+                  patterns: list[dict], fan: dict[str, Any] | None = None) -> str:
+    """The candles with the signal's levels, patterns and a model's fan as chart JSON: building it costs 50-100 ms."""
     import figures_signal
     from chart_frame import figure_json
 
-    return figure_json(figures_signal.signal_chart(_shown, signal, patterns, title))
+    return figure_json(figures_signal.signal_chart(_shown, signal, patterns, title, fan))
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)

@@ -152,3 +152,22 @@ def test_patterns_page_draws_the_chart_and_the_statistics_for_btc_1h() -> None:
     assert not at.exception, at.exception
     chart_rows = _frame(at, "hit rate")
     assert set(chart_rows["kind"]) == {"chart"} and "double_top" in set(chart_rows["pattern"])
+
+
+def test_the_forecast_page_draws_a_statistical_models_fan() -> None:
+    """A trained GARCH (it gives intervals) is offered for the fan chart, and its 80/95 % bands are drawn."""
+    from core import service
+    from core.data import load_candles
+    from core.models.store import Key
+    from tests.pages import frame_figures
+
+    candles = load_candles("BTC/USDT", "1h").iloc[-3000:]
+    key = Key("BTC/USDT", "1h", 1)
+    service.train(candles, key, ["garch"], source="bundled")
+    at = _page("views/Forecast.py")
+    assert at.selectbox(key="fan_model").value == "garch"
+    names = [trace.get("name") for figure in frame_figures(at) for trace in figure["data"]]
+    assert "garch 80% interval" in names and "garch 95% interval" in names, names
+    band = next(t for f in frame_figures(at) for t in f["data"] if t.get("name") == "garch 95% interval")
+    close = float(load_candles("BTC/USDT", "1h")["close"].iloc[-1])
+    assert min(band["y"]) < close < max(band["y"]) and band["y"][0] == pytest.approx(close)

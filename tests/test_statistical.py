@@ -15,7 +15,8 @@ from scipy import stats
 
 from core import forecasters
 from core.backtest.leaderboard import leaderboard
-from core.backtest.walkforward import INTERVALS, walk_forward
+from core.backtest.walkforward import walk_forward
+from core.models import capabilities as cap
 from core.statistical import MODELS
 from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike
 from core.statistical.series import SPANS
@@ -124,7 +125,7 @@ def test_a_walk_forward_is_truncation_proof(model_id: str) -> None:
     first = walk_forward(model_id, candles, cache=False, refit_every=100).predictions
     second = walk_forward(model_id, other, cache=False, refit_every=100).predictions
     assert (first.index <= t).sum() > 300
-    columns = ["p_up", "expected_return", *INTERVALS]  # the model's own intervals too
+    columns = ["p_up", "expected_return", *cap.INTERVALS]  # the model's own intervals too
     pd.testing.assert_frame_equal(first.loc[:t, columns], second.loc[:t, columns])
 
 

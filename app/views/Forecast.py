@@ -106,7 +106,11 @@ if signal:
 patterns = forecast.recent_patterns(frame, selection.symbol, selection.timeframe, str(frame.index[-1]),
                                     selection.bars)
 title = f"{selection.symbol} · {selection.timeframe}"
-chart(forecast.signal_figure(shown, title, str(shown.index[-1]), len(shown), signal, patterns), "candles")
+fans = forecast.fan_models(key)  # trained models with intervals of their own
+fan_model = st.selectbox("Fan chart of", ["none", *fans], index=1, key="fan_model",
+                         help="The model's 80% and 95% intervals of the price at the horizon") if fans else "none"
+fan = forecast.fan(frame, key, fan_model, str(frame.index[-1])) if fan_model != "none" else None
+chart(forecast.signal_figure(shown, title, str(shown.index[-1]), len(shown), signal, patterns, fan), "candles")
 if signal:
     st.subheader("Each model's P(up)")
     chart(forecast.member_figure(signal), "members")

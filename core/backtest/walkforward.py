@@ -36,7 +36,6 @@ from core.models.dataset import Dataset, prepare
 from core.splits import Fold, Start, check_horizon, walk_forward_folds
 
 COLUMNS = ("p_up", "expected_return", "realised_return", "realised_direction", "hold_return")
-INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")  # the model's own intervals, where it gives them (probabilistic tag)
 
 
 class Forecaster(Protocol):
@@ -110,7 +109,7 @@ class BacktestResult:
     """Out-of-sample forecasts of one model and their scores."""
 
     model: str
-    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS, then INTERVALS where the model has them
+    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS, then cap.INTERVALS where given
     metrics: dict[str, Any]
     settings: Settings
     info: dict[str, Any] = field(default_factory=dict)  # timeframe, data, folds, seconds, cached
@@ -136,7 +135,7 @@ def run_folds(
     device: str | None = None, progress: Progress | None = None, name: str = "",
 ) -> pd.DataFrame:
     """Fit a fresh forecaster per fold and predict that fold's rows; p_up and expected_return per row, and
-    the model's own 80 % and 95 % intervals of the return (`INTERVALS`) when it is probabilistic.
+    the model's own 80 % and 95 % intervals of the return (`cap.INTERVALS`) when it is probabilistic.
 
     A model may share work across its refits (`Model.shared_across_folds`, prepared from the first
     fit's rows only) and run several at once (`Model.parallel_refits`); each fold still gets its own
@@ -175,7 +174,7 @@ def _realised(market: Market, forecasts: pd.DataFrame, step: int) -> pd.DataFram
     hold = (close.shift(-step) / close - 1.0).loc[forecasts.index]
     return forecasts.assign(
         realised_return=targets["future_return"], realised_direction=targets["direction"], hold_return=hold
-    )[[*COLUMNS, *(c for c in INTERVALS if c in forecasts)]]
+    )[[*COLUMNS, *(c for c in cap.INTERVALS if c in forecasts)]]
 
 
 def score(predictions: pd.DataFrame, settings: Settings, timeframe: str, returns: bool = False) -> dict[str, Any]:

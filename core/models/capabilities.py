@@ -23,6 +23,8 @@ MULTI_SERIES = "multi_series"  # one fit over several markets
 EXOGENOUS_TEXT = "exogenous_text"  # reads point-in-time text features (sentiment)
 POLICY = "policy"  # outputs positions, not forecasts
 
+INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")  # columns PROBABILISTIC's `predict_with_intervals` adds
+
 ALL = frozenset({
     SEQUENCE, TREE, GRADIENT, KERNEL, ATTENTION, ONNX, STORABLE, TRAINABLE, COMBINER, BASELINE,
     PROBABILISTIC, RETURN_FORECAST, MULTI_SERIES, EXOGENOUS_TEXT, POLICY,

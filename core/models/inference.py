@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.models import capabilities as cap
 from core.models.base import Model
 from core.features import build_features
 from core.models.store import Key, ModelStore
@@ -41,10 +42,13 @@ def loaded_model(key: Key, model_id: str, version: int | str | None = None, stor
 def predict_latest(
     candles: pd.DataFrame, key: Key, model_id: str, version: int | str | None = None, store: ModelStore | None = None
 ) -> dict[str, Any]:
-    """P(up) and expected return for the bar after the last candle, with what it was based on."""
+    """P(up) and expected return for the bar after the last candle, with what it was based on; a probabilistic
+    model adds ``intervals``: its 80 % and 95 % intervals of the h-bar return (lo_80, hi_80, lo_95, hi_95)."""
     model = loaded_model(key, model_id, version, store)
     features = build_features(candles).iloc[-(model.context_rows + 1):]
-    row = model.predict(features).iloc[-1]
+    probabilistic = cap.PROBABILISTIC in model.tags
+    row = (model.predict_with_intervals(features) if probabilistic else model.predict(features)).iloc[-1]
+    intervals = {"intervals": {k: float(row[k]) for k in cap.INTERVALS}} if probabilistic else {}
     return {
         "model": model_id,
         "version": model.meta_["version"],
@@ -55,4 +59,5 @@ def predict_latest(
         "p_up": float(row["p_up"]),
         "expected_return": float(row["expected_return"]),
         "valid_metrics": model.meta_.get("valid_metrics", {}),
+        **intervals,
     }
