@@ -28,6 +28,8 @@ class PredictionOut(BaseModel):
     confidence: float = Field(description="|2 p_up - 1|: 0 is a coin flip")
     signal: Signal | None = Field(None, description="the ensemble's trading signal (core.ensemble.signal)")
     valid_metrics: dict[str, Any] | None = None
+    intervals: dict[str, float | None] | None = Field(
+        None, description="a probabilistic model's 80 % and 95 % intervals of the h-bar return: lo_80 .. hi_95")
     cached: bool
 
 
