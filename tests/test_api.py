@@ -65,6 +65,7 @@ def test_health_and_model_list(client: TestClient) -> None:
     assert health["status"] == "ok" and health["database"] == "sqlite" and health["device"] == "cpu"
     models = {m["id"]: m for m in client.get("/api/ai/models/list").json()}
     assert set(models) == set(forecasters.registry()) and models["lightgbm"]["trained_markets"] == 1 and models["gru_standard"]["parameters"] > 0
+    assert not models["neuralprophet"]["available"] and "numpy 2" in models["neuralprophet"]["unavailable_reason"]
 
 
 def test_curl_style_request_works_as_written(client: TestClient) -> None:

@@ -171,3 +171,8 @@ def test_the_forecast_page_draws_a_statistical_models_fan() -> None:
     band = next(t for f in frame_figures(at) for t in f["data"] if t.get("name") == "garch 95% interval")
     close = float(load_candles("BTC/USDT", "1h")["close"].iloc[-1])
     assert min(band["y"]) < close < max(band["y"]) and band["y"][0] == pytest.approx(close)
+
+
+def test_the_models_page_names_a_model_that_cannot_install_and_why() -> None:
+    at = _page("views/Models.py")
+    assert any("neuralprophet" in c.value and "numpy 2" in c.value for c in at.caption), [c.value for c in at.caption]

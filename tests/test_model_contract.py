@@ -64,13 +64,18 @@ def _fit(model_id: str, frames: dict, seed: int = 0):
     return model
 
 
-@pytest.fixture(scope="module", params=registry.forecaster_ids())
+def _offered(having: str | None = None) -> list[str]:
+    """The forecasters that can be built here: neuralprophet is listed with its reason, never built."""
+    return [m for m in registry.forecaster_ids(having=having) if not registry.spec(m).unavailable_reason]
+
+
+@pytest.fixture(scope="module", params=_offered())
 def fitted(request, frames):
     """Each forecaster fitted once per module."""
     return _fit(request.param, frames)
 
 
-@pytest.fixture(scope="module", params=registry.forecaster_ids(having=cap.STORABLE))
+@pytest.fixture(scope="module", params=_offered(having=cap.STORABLE))
 def stored(request, frames, tmp_path_factory):
     """Each storable forecaster fitted once per module, with a store holding its saved version."""
     model = _fit(request.param, frames)
@@ -83,6 +88,8 @@ def test_every_forecaster_is_described_by_known_tags_and_builds() -> None:
     for model_id, entry in registry.registry().items():
         assert entry.tags and entry.tags <= cap.ALL, model_id
         assert entry.description and entry.family, model_id
+        if entry.unavailable_reason:
+            continue  # refused with its reason: test_a_model_that_cannot_install_is_listed_with_the_reason
         assert registry.create(model_id).model_id == model_id
         if cap.STORABLE in entry.tags:
             assert cap.TRAINABLE in entry.tags, model_id
@@ -98,6 +105,22 @@ def test_an_unavailable_family_is_listed_with_the_command_that_adds_it(monkeypat
     with pytest.raises(registry.UnknownModelError, match=r"not installed; add it with: pip install -e '.\[boosting\]'"):
         registry.create("catboost_missing")
     assert "catboost_missing" in registry.forecaster_ids()  # listed, not hidden
+
+
+def test_a_model_that_cannot_install_is_listed_with_the_reason(capsys) -> None:
+    """NeuralProphet: shown by `lydian models list` and refused with the reason, never with an install hint."""
+    from core.cli import main
+
+    entry = registry.spec("neuralprophet")
+    assert entry.family == "statistical" and not entry.available and entry.install == ""
+    with pytest.raises(registry.UnknownModelError, match="neuralprophet is unavailable: .*numpy 2"):
+        registry.create("neuralprophet")
+    main(["models", "list", "--json"])
+    row = {r["id"]: r for r in json.loads(capsys.readouterr().out)}["neuralprophet"]
+    assert not row["available"] and "numpy 2" in row["unavailable_reason"] and row["install"] == ""
+    main(["models", "list"])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("neuralprophet"))
+    assert "unavailable: NeuralProphet does not install beside numpy 2" in line
 
 
 _WITHOUT_TORCH = """

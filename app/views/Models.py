@@ -7,11 +7,15 @@ import streamlit as st
 import bridges
 import figures_eval as figures
 import sidebar
+from core import forecasters
 from core.errors import LydianError
 from core.models import registry
 from core.models.nets import NETS
 
 selection = sidebar.market()
+unavailable = [s for s in forecasters.registry().values() if s.unavailable_reason]
+if unavailable:
+    st.caption("Not offered: " + "; ".join(f"**{s.model_id}**, {s.unavailable_reason}" for s in unavailable) + ".")
 
 stored = bridges.versions(selection.symbol, selection.timeframe)
 if stored.empty:

@@ -61,6 +61,8 @@ class ModelOut(BaseModel):
     sequence: bool
     parameters: int | None
     trained_markets: int
+    available: bool = Field(True, description="its libraries are installed and it can be built here")
+    unavailable_reason: str = Field("", description="why it can never be built here (e.g. NeuralProphet), if so")
 
 
 class VersionOut(BaseModel):

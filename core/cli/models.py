@@ -93,7 +93,7 @@ def models_list(args: argparse.Namespace) -> int:
     rows = [
         {"id": s.model_id, "family": s.family, "parameters": forecasters.parameter_count(s.model_id, n_features),
          "tags": sorted(s.tags), "available": s.available, "install": s.install if not s.available else "",
-         "description": s.description}
+         "unavailable_reason": s.unavailable_reason, "description": s.description}
         for s in forecasters.registry().values()
     ]
     if args.json:
@@ -102,7 +102,7 @@ def models_list(args: argparse.Namespace) -> int:
     print(f"{'id':<22} {'family':<12} {'parameters':>10}  description")
     for row in rows:
         size = f"{row['parameters']:,}" if row["parameters"] else "-" if cap.BASELINE in row["tags"] else "trees"
-        note = f"  [unavailable: {row['install']}]" if not row["available"] else ""
+        note = f"  [unavailable: {row['unavailable_reason'] or row['install']}]" if not row["available"] else ""
         print(f"{row['id']:<22} {row['family']:<12} {size:>10}  {row['description']}{note}")
     single = sum(1 for r in rows if cap.BASELINE not in r["tags"] and cap.COMBINER not in r["tags"])
     print(f"\n{single} models, {len(rows) - single} baselines and ensembles; parameter counts for {n_features} "

@@ -50,16 +50,17 @@ class ModelSpec:
     tags: frozenset[str] = frozenset()  # capabilities, see core.models.capabilities
     requires: tuple[str, ...] = ()  # importable modules the family needs
     extra: str = ""  # the pip extra that installs them: pip install -e '.[<extra>]'
+    unavailable_reason: str = ""  # set: listed for the record but never built here, and why (no install helps)
 
     @property
     def available(self) -> bool:
         """Whether every library the family needs can be imported (checked without importing it)."""
-        return all(_installed(name) for name in self.requires)
+        return not self.unavailable_reason and all(_installed(name) for name in self.requires)
 
     @property
     def install(self) -> str:
-        """The one command that makes an unavailable family usable."""
-        return f"pip install -e '.[{self.extra}]'" if self.extra else ""
+        """The one command that makes an unavailable family usable ("" when none can)."""
+        return f"pip install -e '.[{self.extra}]'" if self.extra and not self.unavailable_reason else ""
 
 
 @lru_cache(maxsize=64)
@@ -167,6 +168,8 @@ def create(model_id: str, **overrides: Any) -> Any:
     """A fresh, unfitted forecaster with its registered defaults and ``overrides`` applied."""
     entry = spec(model_id)
     model_id = entry.model_id  # a deprecated id builds the model under its current name
+    if entry.unavailable_reason:
+        raise UnknownModelError(f"{model_id} is unavailable: {entry.unavailable_reason}")
     if not entry.available:
         raise UnknownModelError(f"{model_id} needs {', '.join(entry.requires)}, which is not installed; "
                                 f"add it with: {entry.install}")

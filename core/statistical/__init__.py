@@ -4,7 +4,7 @@ Each is a forecaster with a public id, registered here with the one registry (`c
 imports this package), so every face, the walk-forward and the shared contract tests see it. The
 libraries (statsforecast, arch, statsmodels, prophet) are the pip extra ``stats``; without them the ids stay
 listed as unavailable with the command that adds them. Libraries are imported only when a model
-fits or loads. NeuralProphet is not offered: no release installs beside numpy 2.
+fits or loads. NeuralProphet is listed as unavailable, with the reason: no release installs beside numpy 2.
 """
 
 from __future__ import annotations
@@ -38,5 +38,11 @@ for _id, (_cls, _requires, _overrides, _description) in MODELS.items():
         lambda model_id, config, cls=_cls: cls(model_id, config), sequence=False, tags=_cls.tags,
         requires=_requires, extra=EXTRA,
     ))
+
+NEURALPROPHET = "NeuralProphet does not install beside numpy 2 (no release supports it): use prophet instead"
+registry.register(registry.ModelSpec(
+    "neuralprophet", FAMILY, "NeuralProphet: Prophet's curve fitted by a neural net", StatConfig(),
+    lambda model_id, config: None, sequence=False, tags=StatisticalModel.tags, unavailable_reason=NEURALPROPHET,
+))
 
 __all__ = ["MODELS", "StatConfig", "StatisticalModel"]

@@ -47,7 +47,8 @@ def models_list(_: Annotated[Identity, Depends(reader)]) -> list[dict[str, Any]]
         markets.setdefault(row["model_id"], set()).add((row["symbol"], row["timeframe"], row["horizon"]))
     counts = _parameter_counts()
     return [{"id": s.model_id, "family": s.family, "description": s.description, "sequence": s.sequence,
-             "parameters": counts.get(s.model_id), "trained_markets": len(markets.get(s.model_id, ()))}
+             "parameters": counts.get(s.model_id), "trained_markets": len(markets.get(s.model_id, ())),
+             "available": s.available, "unavailable_reason": s.unavailable_reason}
             for s in registry.registry().values()]
 
 
