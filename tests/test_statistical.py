@@ -47,15 +47,17 @@ def fit(model_id: str, x: pd.DataFrame, y: pd.DataFrame, fit_rows: int, **overri
 
 
 def test_arima_recovers_a_simulated_ar1_coefficient() -> None:
-    """AutoARIMA on log price with d = 1 is an ARMA of the returns: it finds phi = 0.3 within 2 standard errors."""
+    """AutoARIMA on log price with d = 1 is an ARMA of the returns: it selects AR(1) and finds phi = 0.3 within
+    one standard error (0.2987, SE 0.0166 with this seed; a 1-SE claim holds for about 68 % of seeds, and on
+    some AutoARIMA picks a richer order whose ar1 is not phi, so the seed is fixed, not searched)."""
     returns = ar1_candles(3001, 0.3, seed=1)["close"].pipe(np.log).diff().dropna().to_numpy()
     x, y = frame(returns)
     model = fit("auto_arima", x, y, len(x), max_train=len(x))
     fitted = model.model_.model_
     names = list(fitted["coef"])
-    assert "ar1" in names, f"AutoARIMA missed the AR(1): {names}"
+    assert names == ["ar1"], f"AutoARIMA did not select AR(1): {names}"
     se = np.sqrt(np.diag(fitted["var_coef"]))[names.index("ar1")]
-    assert abs(fitted["coef"]["ar1"] - 0.3) < 2 * se, (fitted["coef"]["ar1"], se)
+    assert abs(fitted["coef"]["ar1"] - 0.3) < se, (fitted["coef"]["ar1"], se)
 
 
 @pytest.fixture(scope="module")
