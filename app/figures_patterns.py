@@ -83,9 +83,3 @@ def stats_frame(table: pd.DataFrame) -> pd.DataFrame:
                "base_mean_return": "base mean return (%)", "note": "note"}
     return frame[list(columns)].rename(columns=columns)
 
-
-def beyond_base(table: pd.DataFrame) -> tuple[int, int]:
-    """Rows with a hit rate whose 95 % interval excludes the base rate, and rows with a hit rate at all."""
-    rated = table.dropna(subset=["hit_rate"])
-    outside = (rated["hit_rate_ci_low"] > rated["base_hit_rate"]) | (rated["hit_rate_ci_high"] < rated["base_hit_rate"])
-    return int(outside.sum()), len(rated)

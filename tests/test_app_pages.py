@@ -7,6 +7,7 @@ so every test starts with no trained model and no stored leaderboard.
 
 from __future__ import annotations
 
+import re
 
 import pandas as pd
 import pytest
@@ -136,6 +137,12 @@ def test_models_page_shows_attention_of_an_attention_net() -> None:
     assert {m.label for m in at.metric} >= {"Parameters", "Validation accuracy"}
 
 
+def _marked(at: AppTest) -> int:
+    """The number of candlestick events the Patterns page says it marks on the chart."""
+    text = next(c.value for c in at.caption if "candlestick event(s) on the last" in c.value)
+    return int(re.search(r"and ([\d,]+) candlestick event", text).group(1).replace(",", ""))
+
+
 def test_patterns_page_draws_the_chart_and_the_statistics_for_btc_1h() -> None:
     at = _page("views/Patterns.py")
     assert at.title[0].value == "Patterns"
@@ -147,6 +154,12 @@ def test_patterns_page_draws_the_chart_and_the_statistics_for_btc_1h() -> None:
     assert "engulfing" in set(stats["pattern"])
     assert any("Measured on this series only: BTC/USDT 1h" in c.value and "Many comparisons" in c.value
                for c in at.caption)
+    with_record = _marked(at)  # by default only patterns whose claim beat the base rate carry markers
+    assert any("Only patterns with a record are marked" in c.value for c in at.caption)
+    at.toggle(key="patterns_every").set_value(True).run()
+    assert not at.exception, at.exception
+    assert 0 < with_record < _marked(at) and any("Every candlestick event is marked" in c.value for c in at.caption)
+    at.toggle(key="patterns_every").set_value(False).run()
     at.radio(key="patterns_kind").set_value("chart").run()
     at.slider(key="patterns_threshold").set_value(5.0).run()
     assert not at.exception, at.exception

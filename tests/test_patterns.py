@@ -18,7 +18,8 @@ from core.stats import wilson_interval
 from core.cli import main
 from core.errors import DataError
 from core.patterns import (
-    CANDLESTICK_PATTERNS, NEUTRAL_PATTERNS, candlestick_events, chart_patterns, forward_returns, pattern_stats,
+    CANDLESTICK_PATTERNS, NEUTRAL_PATTERNS, beats_base, candlestick_events, chart_patterns, differs_from_base,
+    forward_returns, pattern_stats, with_record,
 )
 from tests.test_chart_patterns import DOUBLE_BOTTOM, HEAD_AND_SHOULDERS, planted
 
@@ -109,6 +110,29 @@ def test_stats_table_on_a_planted_case_has_the_right_count_and_hit_rate() -> Non
     few = stats.loc[("doji", 1)]
     assert few["n"] == 3 and np.isnan(few["hit_rate"]) and np.isnan(few["mean_return"])
     assert few["note"] == "too few events (n=3 < 30)"
+
+
+def test_only_patterns_whose_claim_beats_the_base_rate_keep_their_markers() -> None:
+    nan = float("nan")
+    table = pd.DataFrame({  # (pattern, direction, horizon): hit-rate interval beside the base rate
+        "pattern": ["hammer", "hammer", "engulfing", "doji", "harami", "star"],
+        "direction": ["bullish", "bullish", "bearish", "neutral", "bullish", "bullish"],
+        "horizon": [1, 24, 1, 1, 1, 1],
+        "hit_rate_ci_low": [0.49, 0.53, 0.40, 0.44, 0.47, nan],
+        "hit_rate_ci_high": [0.55, 0.60, 0.45, 0.49, 0.56, nan],
+        "base_hit_rate": [0.51, 0.51, 0.49, 0.50, 0.51, 0.51],
+    })
+    assert differs_from_base(table).tolist() == [False, True, True, True, False, False]
+    # engulfing's bearish claim fails more often than a random bar: a down marker would contradict its record
+    assert beats_base(table).tolist() == [False, True, False, True, False, False]
+    events = pd.DataFrame({
+        "timestamp": pd.date_range("2024-01-01", periods=6, freq="h", tz="UTC"),
+        "pattern": ["hammer", "hammer", "engulfing", "doji", "harami", "hammer"],
+        "direction": ["bullish", "bearish", "bearish", "neutral", "bullish", "bullish"],
+    })
+    kept = with_record(events, table)
+    assert kept.index.tolist() == [0, 3, 5]  # hammer's record is at 24 bars; a bearish hammer has none
+    assert with_record(events.iloc[:0], table).empty and with_record(events, table.iloc[:0]).empty
 
 
 def test_stats_count_chart_patterns_at_their_confirmation_bar_only() -> None:

@@ -9,11 +9,12 @@ import figures_patterns as figures
 import loaders
 import sidebar
 from core.errors import LydianError
+from core.patterns import differs_from_base, with_record
 from core.patterns.report import HORIZONS
 
 selection = sidebar.market()
 
-cols = st.columns([2, 1, 1])
+cols = st.columns([2, 1, 1, 1])
 threshold = cols[0].slider(
     "Zigzag threshold (% reversal that confirms a swing)", 1.0, 15.0, 3.0, step=0.5, key="patterns_threshold",
     help="A swing high becomes a pivot once a later bar closes this far below it (and vice versa). "
@@ -21,6 +22,9 @@ threshold = cols[0].slider(
 ) / 100
 neutral = cols[1].checkbox("Neutral candlesticks (doji, spinning top…)", False, key="patterns_neutral")
 show_candles = cols[2].checkbox("Candlestick markers", True, key="patterns_candles")
+every = cols[3].toggle("Every candlestick event", False, key="patterns_every", disabled=not show_candles,
+                       help="Off: only the patterns whose claim came true more often than after any bar, by more "
+                       "than chance (95 % interval above the base rate) at one of the horizons measured below.")
 
 try:
     candles = loaders.candles(selection.symbol, selection.timeframe)
@@ -37,6 +41,8 @@ drawn = figures.in_window(patterns, first, last)
 shown = events[(events["timestamp"] >= first) & (events["timestamp"] <= last)] if show_candles else events.iloc[:0]
 if not neutral:
     shown = shown[shown["direction"] != "neutral"]
+if not every:
+    shown = with_record(shown, table)
 names = sorted(shown["pattern"].unique())
 st.session_state["patterns_marked"] = [p for p in st.session_state.get("patterns_marked", []) if p in names]
 marked = st.multiselect("Mark only these candlestick patterns (none chosen: all)", names, key="patterns_marked",
@@ -51,7 +57,11 @@ st.caption(
     f"{len(drawn)} chart pattern(s) and {len(shown):,} candlestick event(s) on the last {len(recent)} bars. "
     "Key points are joined by a solid line, drawn lines are dashed, the breakout level is dotted from the bar "
     "the pattern became known to its confirmation (star). Markers sit on the bar at whose close a candlestick "
-    "pattern was known; hover for the names."
+    "pattern was known; hover for the names. "
+    + ("Every candlestick event is marked." if every else "Only patterns with a record are marked: their claimed "
+       "direction came true more often than after any bar (95 % interval above the base rate) "
+       f"{', '.join(map(str, HORIZONS[:-1]))} or {HORIZONS[-1]} bars later; switch on **Every candlestick event** "
+       "for all.")
 )
 if drawn:
     with st.expander(f"The {len(drawn)} chart pattern(s) on the chart"):
@@ -75,7 +85,7 @@ else:
         column_config={c: st.column_config.NumberColumn(format="percent") for c in ("hit rate", "base rate", "difference")}
         | {c: st.column_config.NumberColumn(format="%.3f") for c in ("mean return (%)", "base mean return (%)")},
     )
-outside, rated = figures.beyond_base(table)
+outside, rated = int(differs_from_base(table).sum()), int(table["hit_rate"].notna().sum())
 st.caption(
     f"Measured on this series only: {selection.symbol} {selection.timeframe}, {len(candles):,} bars from "
     f"{candles.index[0]:%Y-%m-%d} to {candles.index[-1]:%Y-%m-%d}. The hit rate is the share of events after "

@@ -99,6 +99,28 @@ def _row(pattern: str, direction: str, horizon: int, r: np.ndarray, base_hit: fl
                   "hit_rate_diff": hits / n - base_hit, "mean_return_diff": mean - base_mean}
 
 
+def differs_from_base(table: pd.DataFrame) -> pd.Series:
+    """Rows whose 95 % hit-rate interval excludes the base rate (rows with too few events never do)."""
+    return (table["hit_rate_ci_low"] > table["base_hit_rate"]) | (table["hit_rate_ci_high"] < table["base_hit_rate"])
+
+
+def beats_base(table: pd.DataFrame) -> pd.Series:
+    """Rows whose claim came true more often than after any bar: the interval lies above the base rate.
+
+    A pattern whose claim fails more often than the base rate also differs from it, but a marker
+    pointing its claimed way would then say the opposite of its record; neutral patterns claim
+    nothing, so for them either side counts.
+    """
+    return (table["hit_rate_ci_low"] > table["base_hit_rate"]) | (
+        differs_from_base(table) & (table["direction"] == "neutral"))
+
+
+def with_record(events: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The ``events`` of patterns that `beats_base` at one of the horizons in ``table``: the markers worth a look."""
+    proven = pd.MultiIndex.from_frame(table.loc[beats_base(table), ["pattern", "direction"]])
+    return events[pd.MultiIndex.from_frame(events[["pattern", "direction"]]).isin(proven)]
+
+
 def stats_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts with NaN turned into None, so the JSON is valid."""
     records = table.to_dict(orient="records")
