@@ -18,7 +18,7 @@ from core.backtest.leaderboard import leaderboard
 from core.backtest.walkforward import walk_forward
 from core.models import capabilities as cap
 from core.statistical import MODELS
-from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike
+from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike, realised_variance
 from core.statistical.series import SPANS
 from core.statistical.var import fit_var
 from tests.synthetic import ar1_candles
@@ -139,6 +139,17 @@ def test_garch_forecasts_variance_better_than_ewma_on_garch_data(garch_returns) 
     realised = x["log_return_1"].to_numpy()[4001:] ** 2
     ewma = ewma_variance(x["log_return_1"].to_numpy())[4000:-1]
     assert qlike(sd**2, realised) < qlike(ewma, realised)
+
+
+def test_realised_variance_sums_finer_squared_returns() -> None:
+    """Minute returns of sd 0.001: each hour's realised variance is near 60 x 1e-6; a half-empty hour is NaN.
+    A minute's return is labelled by the minute bar's open, so the hour's minute returns add up to the hour's return."""
+    index = pd.date_range("2024-01-01", periods=181, freq="min", tz="UTC")
+    close = pd.Series(100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.001, 181))), index=index)
+    rv = realised_variance(close.drop(index[150:180]), "1h")
+    assert rv.index.tolist() == list(pd.date_range("2024-01-01", periods=4, freq="h", tz="UTC"))
+    assert rv.iloc[:2].to_numpy() == pytest.approx(60e-6, rel=0.3) and rv.iloc[2:].isna().all()
+    assert rv.iloc[1] == pytest.approx(float(np.sum(np.diff(np.log(close.iloc[59:120].to_numpy())) ** 2)))
 
 
 @pytest.mark.parametrize("model_id", ["auto_arima", "garch", "auto_ets"])

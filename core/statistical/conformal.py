@@ -9,7 +9,10 @@ is measured without ever using a later bar.
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
+import pandas as pd
 
 RISKMETRICS = 0.94  # the EWMA decay of J.P. Morgan's RiskMetrics for daily data, the usual baseline
 
@@ -17,14 +20,17 @@ RISKMETRICS = 0.94  # the EWMA decay of J.P. Morgan's RiskMetrics for daily data
 def conformal_intervals(mean: np.ndarray, sd: np.ndarray, realised: np.ndarray, level: float = 0.9,
                         horizon: int = 1, warmup: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds per bar (NaN until ``warmup`` errors are known)."""
-    scores = np.abs(realised - mean) / sd
+    scores = (np.abs(realised - mean) / sd).tolist()
     lo, hi = np.full(len(mean), np.nan), np.full(len(mean), np.nan)
-    known: list[float] = []
+    known: list[float] = []  # kept sorted: one insertion per bar instead of a sort per bar
     for t in range(len(mean)):
         if t - horizon >= 0:
-            known.append(scores[t - horizon])
-        if len(known) >= warmup:
-            q = float(np.quantile(known, min(1.0, level * (1 + 1 / len(known)))))  # finite-sample correction
+            bisect.insort(known, scores[t - horizon])
+        n = len(known)
+        if n >= warmup:
+            position = min(1.0, level * (1 + 1 / n)) * (n - 1)  # finite-sample correction; np.quantile's linear rule
+            below = int(position)
+            q = known[below] + (position - below) * (known[min(below + 1, n - 1)] - known[below])
             lo[t], hi[t] = mean[t] - q * sd[t], mean[t] + q * sd[t]
     return lo, hi
 
@@ -47,6 +53,18 @@ def ewma_variance(returns: np.ndarray, decay: float = RISKMETRICS, warmup: int =
         out[t] = variance
     out[:warmup] = np.nan
     return out
+
+
+def realised_variance(fine_close: pd.Series, bar: str, min_share: float = 0.9) -> pd.Series:
+    """Sum of the squared log returns of finer bars inside each ``bar`` (indexed by its open time).
+
+    A less noisy target for variance forecasts than the bar's squared return (Andersen and Bollerslev
+    1998), where finer bars are bundled; a bar with under ``min_share`` of its finer returns is NaN.
+    """
+    returns = np.log(fine_close).diff().dropna()
+    squared = (returns**2).groupby(returns.index.floor(bar))
+    expected = pd.Timedelta(bar) / returns.index.to_series().diff().median()
+    return squared.sum().where(squared.count() >= min_share * expected)
 
 
 def qlike(forecast: np.ndarray, realised: np.ndarray) -> float:
