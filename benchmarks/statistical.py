@@ -8,8 +8,11 @@ On the last 4,380 labelled bars of BTC/USDT 1h (horizon 1, refit every 168 bars,
   one-step forecasts compared;
 - ``garch`` (GARCH(1,1), Student-t) through the walk-forward (target under 5 s);
 - every statistical model's single live forecast (one row after its fit), median of 20 (target 20 ms);
-- GARCH's next-bar variance against RiskMetrics' EWMA by QLIKE (realised: the squared return), and the
-  coverage of the models' own 80/95 % intervals and of causal 90 % conformal intervals, out of sample.
+- GARCH's next-bar variance against RiskMetrics' EWMA by QLIKE (realised: the squared return, and on the
+  hours with bundled 1-minute bars the realised variance from them), and the coverage of the models' own
+  80/95 % intervals and of causal 90 % conformal intervals, out of sample;
+- the leaderboard's return-forecast scores of AutoARIMA and GARCH (MASE and Diebold-Mariano against the
+  random walk, interval coverage and width), from the same walk-forwards.
 
 Features are computed once, outside the timings. Prints one JSON object on its last line.
 
@@ -30,17 +33,22 @@ from core.backtest.walkforward import Settings, backtest, prepare_market
 from core.data import load_candles
 from core import forecasters
 from core.statistical import MODELS
-from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike
+from core.statistical.conformal import conformal_intervals, coverage, ewma_variance, qlike, realised_variance
 
 FORECASTS = 4_380
 REFIT = 168
 SEASON = 24
 
 
-def lydian_walk(model_id: str, market, start: int) -> tuple[float, pd.DataFrame, int]:
+SCORES = ("mase", "dm_rw_stat", "dm_rw_p_value", "conformal_90_coverage", "conformal_90_width", "own_80_coverage",
+          "own_80_width", "own_95_coverage", "own_95_width")
+
+
+def lydian_walk(model_id: str, market, start: int) -> tuple[float, pd.DataFrame, int, dict]:
     started = time.perf_counter()
     result = backtest(model_id, market, Settings(start=start, refit_every=REFIT))
-    return time.perf_counter() - started, result.predictions, result.info["folds"]
+    scores = {k: round(float(result.metrics[k]), 4) for k in SCORES}
+    return time.perf_counter() - started, result.predictions, result.info["folds"], scores
 
 
 def statsforecast_cv(market, max_train: int) -> tuple[float, pd.DataFrame]:
@@ -107,7 +115,7 @@ def main() -> None:
     start = len(market.index) - FORECASTS
     report: dict = {"bars": len(candles), "last": str(candles.index[-1]), "forecasts": FORECASTS, "refit_every": REFIT}
 
-    arima_s, ours, folds = lydian_walk("auto_arima", market, start)
+    arima_s, ours, folds, arima_scores = lydian_walk("auto_arima", market, start)
     cv_s, cv = statsforecast_cv(market, int(forecasters.spec("auto_arima").defaults.to_dict()["max_train"]))
     price = pd.Series(10 + market.dataset.features["log_return_1"].cumsum().to_numpy(),
                       index=market.dataset.features.index.tz_localize(None))
@@ -121,7 +129,8 @@ def main() -> None:
         "correlation_with_cv": round(float(np.corrcoef(ours["expected_return"].to_numpy(), theirs)[0, 1]), 4),
         "direction_accuracy": round(float(np.mean((ours["p_up"] > 0.5) == (ours["realised_direction"] > 0.5))), 4),
     }
-    garch_s, garch, garch_folds = lydian_walk("garch", market, start)
+    garch_s, garch, garch_folds, garch_scores = lydian_walk("garch", market, start)
+    report["return_forecast_scores"] = {"auto_arima": arima_scores, "garch": garch_scores}
     report["garch"] = {"walk_forward_seconds": round(garch_s, 2), "refits": garch_folds, "target_seconds": 5.0,
                        "direction_accuracy": round(float(np.mean((garch["p_up"] > 0.5)
                                                                  == (garch["realised_direction"] > 0.5))), 4)}
@@ -134,6 +143,15 @@ def main() -> None:
             ewma = ewma_variance(returns)[start : len(market.index)]
             report["variance_qlike"] = {"garch": round(qlike(sd**2, realised**2), 4),
                                         "ewma_riskmetrics": round(qlike(ewma, realised**2), 4)}
+            # the forecast after bar T is for bar T + 1h, whose realised variance the 1-minute bars give
+            rv = realised_variance(load_candles("BTC/USDT", "1m")["close"], "1h")
+            rv = rv.reindex(market.index[start:] + pd.Timedelta(hours=1)).to_numpy()
+            have = np.isfinite(rv) & np.isfinite(ewma)
+            report["variance_qlike_realised_1m"] = {
+                "hours": int(have.sum()), "garch": round(qlike(sd[have] ** 2, rv[have]), 4),
+                "ewma_riskmetrics": round(qlike(ewma[have], rv[have]), 4),
+                "garch_squared_return_same_hours": round(qlike(sd[have] ** 2, realised[have] ** 2), 4),
+                "ewma_squared_return_same_hours": round(qlike(ewma[have], realised[have] ** 2), 4)}
     report["intervals"] = intervals
     report["live_forecast_ms_p50"] = {m: round(live_p50(m, market) * 1000, 2) for m in MODELS}
     report["live_target_ms"] = 20
