@@ -119,7 +119,7 @@ def _no_exception(page) -> None:
 
 
 def test_home_draws_the_signal_on_real_candles(dashboard: str, browser) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # a laptop: the card's figures must fit
     page.goto(dashboard)
     page.wait_for_selector("h1:has-text('Forecast')", timeout=60_000)
     page.wait_for_selector("[data-testid='stMetric']:has-text('Model agreement')", timeout=120_000)
@@ -133,6 +133,11 @@ def test_home_draws_the_signal_on_real_candles(dashboard: str, browser) -> None:
     assert members.locator(".js-plotly-plot .trace.bars").count() == 1
     signal = page.locator("[data-testid='stMetric']:has-text('Signal')").first.text_content()
     assert any(action in signal for action in ("BUY", "SELL", "HOLD"))
+    cut = page.evaluate(  # a metric value, or anything inside it, wider than its box is cut off with an ellipsis
+        "() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+        ".filter(v => [v, ...v.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))"
+        ".map(v => v.textContent)")
+    assert page.locator("[data-testid='stMetricValue']").count() >= 11 and not cut, f"truncated at 1280 px: {cut}"
     _no_exception(page)
     _shot(page, "forecast")
     page.close()

@@ -32,7 +32,7 @@ market = st.columns(4)
 market[0].metric("Last close", charts.price_text(last), f"{last / first - 1:+.2%} over {len(shown)} bars")
 market[1].metric("High (window)", charts.price_text(shown["high"].max()))
 market[2].metric("Low (window)", charts.price_text(shown["low"].min()))
-market[3].metric("Last candle (UTC)", f"{shown.index[-1]:%d %b %Y %H:%M}")
+market[3].metric(f"Last candle, {shown.index[-1]:%d %b %Y}", f"{shown.index[-1]:%H:%M} UTC")
 
 controls = st.columns([1, 1, 1, 2])
 horizon = controls[0].selectbox("Horizon (bars)", forecast.HORIZONS, key="horizon")
@@ -73,12 +73,12 @@ else:
 
 if signal:
     st.subheader(f"{signal['action']} · next {signal['time_horizon']} after the candle of {signal['candle_time'][:16]}")
-    card = st.columns(7)
+    card = [*st.columns(4), *st.columns(4)]  # two rows of four, so a price of any size shows whole
     card[0].metric("Signal", signal["action"], f"P(up) {signal['probability']:.3f}", delta_color="off")
-    card[1].metric("Confidence", f"{signal['confidence']:.2f}")
-    card[2].metric("Price target", charts.price_text(signal["price_target"]), f"{signal['expected_return']:+.3%}")
-    card[3].metric("Stop-loss", charts.price_text(signal["stop_loss"]) if signal["stop_loss"] else "—")
-    card[4].metric("Take-profit", charts.price_text(signal["take_profit"]) if signal["take_profit"] else "—")
+    card[1].metric("Price target", charts.price_text(signal["price_target"]), f"{signal['expected_return']:+.3%}")
+    card[2].metric("Stop-loss", charts.price_text(signal["stop_loss"]) if signal["stop_loss"] else "—")
+    card[3].metric("Take-profit", charts.price_text(signal["take_profit"]) if signal["take_profit"] else "—")
+    card[4].metric("Confidence", f"{signal['confidence']:.2f}")
     card[5].metric("Risk score", f"{signal['risk_score']:.0f}/100")
     card[6].metric("Model agreement", f"{signal['model_agreement']:.0f}%")
     evaluation = signal["evaluation"]

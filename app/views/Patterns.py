@@ -22,9 +22,10 @@ threshold = cols[0].slider(
 ) / 100
 neutral = cols[1].checkbox("Neutral candlesticks (doji, spinning top…)", False, key="patterns_neutral")
 show_candles = cols[2].checkbox("Candlestick markers", True, key="patterns_candles")
-every = cols[3].toggle("Every candlestick event", False, key="patterns_every", disabled=not show_candles,
-                       help="Off: only the patterns whose claim came true more often than after any bar, by more "
-                       "than chance (95 % interval above the base rate) at one of the horizons measured below.")
+every = cols[3].toggle("All events", False, key="patterns_every", disabled=not show_candles,
+                       help="Mark every candlestick event. Off: only the patterns whose claim came true more often "
+                       "than after any bar, by more than chance (95 % interval above the base rate) at one of the "
+                       "horizons measured below.")
 
 try:
     candles = loaders.candles(selection.symbol, selection.timeframe)
@@ -60,8 +61,8 @@ st.caption(
     "pattern was known; hover for the names. "
     + ("Every candlestick event is marked." if every else "Only patterns with a record are marked: their claimed "
        "direction came true more often than after any bar (95 % interval above the base rate) "
-       f"{', '.join(map(str, HORIZONS[:-1]))} or {HORIZONS[-1]} bars later; switch on **Every candlestick event** "
-       "for all.")
+       f"{', '.join(map(str, HORIZONS[:-1]))} or {HORIZONS[-1]} bars later; switch on **All events** for "
+       "every one.")
 )
 if drawn:
     with st.expander(f"The {len(drawn)} chart pattern(s) on the chart"):
