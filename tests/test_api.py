@@ -154,6 +154,12 @@ def test_unknown_things_are_404_with_a_clear_message(client: TestClient, path: s
     assert len(answer.json()["detail"]) > 20 and "/tmp" not in answer.text
 
 
+def test_training_a_model_that_cannot_install_is_refused_with_the_reason(client: TestClient) -> None:
+    answer = client.post("/models/neuralprophet/train", json={"symbol": "BTC"}, headers=auth())
+    detail = answer.json()["detail"]
+    assert answer.status_code == 404 and "neuralprophet is unavailable" in detail and "numpy 2" in detail
+
+
 def test_unknown_job_and_route(client: TestClient) -> None:
     assert client.get("/train/status/999").json() == {"error": "unknown_job", "detail": "no training job 999"}
     missing = client.get("/api/ai/nothing")

@@ -164,16 +164,21 @@ def spec(model_id: str) -> ModelSpec:
         raise UnknownModelError(f"unknown model {model_id!r}; known: {', '.join(registry())}") from None
 
 
+def buildable(model_id: str) -> ModelSpec:
+    """The spec of a model this installation can build; else `UnknownModelError` saying why and what would help."""
+    entry = spec(model_id)
+    if entry.unavailable_reason:
+        raise UnknownModelError(f"{entry.model_id} is unavailable: {entry.unavailable_reason}")
+    if not entry.available:
+        raise UnknownModelError(f"{entry.model_id} needs {', '.join(entry.requires)}, which is not installed; "
+                                f"add it with: {entry.install}")
+    return entry
+
+
 def create(model_id: str, **overrides: Any) -> Any:
     """A fresh, unfitted forecaster with its registered defaults and ``overrides`` applied."""
-    entry = spec(model_id)
-    model_id = entry.model_id  # a deprecated id builds the model under its current name
-    if entry.unavailable_reason:
-        raise UnknownModelError(f"{model_id} is unavailable: {entry.unavailable_reason}")
-    if not entry.available:
-        raise UnknownModelError(f"{model_id} needs {', '.join(entry.requires)}, which is not installed; "
-                                f"add it with: {entry.install}")
-    return entry.build(model_id, entry.defaults.with_overrides(overrides))
+    entry = buildable(model_id)
+    return entry.build(entry.model_id, entry.defaults.with_overrides(overrides))  # a deprecated id: today's name
 
 
 def create_for(model_id: str, horizon: int, **overrides: Any) -> Any:

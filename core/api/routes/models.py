@@ -86,7 +86,7 @@ def model_status(model_id: ModelPath, query: Annotated[StatusQuery, Query()],
              summary="Queue a training job for this model on one market (runs in a worker process)")
 def train_model(model_id: ModelPath, body: TrainRequest, ctx: Ctx,
                 who: Annotated[Identity, Depends(writer)]) -> dict[str, Any]:
-    registry.spec(model_id)
+    registry.buildable(model_id)  # unknown or unavailable here: 404 saying why
     symbol = ctx.markets.check(body.symbol, body.timeframe)
     spec = {"symbols": [symbol], "timeframes": [body.timeframe], "models": [model_id], "horizon": body.horizon,
             "epochs": body.epochs, "start": body.start.isoformat() if body.start else None}
