@@ -9,7 +9,6 @@ whenever a page trains, promotes, deletes or runs a walk-forward.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -79,15 +78,11 @@ def delete(k: Key, model_id: str, version: int) -> None:
     ModelStore().delete(k, model_id, version)
 
 
-@st.cache_resource(max_entries=32, show_spinner="Loading the model…")
-def _model(root: str, symbol: str, timeframe: str, horizon: int, model_id: str, version: int, checksum: str) -> Model:
-    return ModelStore(Path(root)).load(Key(symbol, timeframe, horizon), model_id, version)
-
-
 def model(k: Key, info: dict[str, Any]) -> Model:
-    """The fitted model behind a verified ``meta`` (shared between sessions; never mutate it)."""
-    return _model(str(ModelStore().root), k.symbol, k.timeframe, k.horizon, info["model_id"], info["version"],
-                  info["meta_checksum"])
+    """The fitted model behind a verified ``meta``, from core's one model cache (shared: never mutate it)."""
+    from core import service
+
+    return service.model(k, info["model_id"], info["version"])
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner="Forecasting the recent bars…")
@@ -118,16 +113,14 @@ def attention(symbol: str, timeframe: str, horizon: int, model_id: str, version:
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Explaining the latest forecast…")
 def explanation(symbol: str, timeframe: str, horizon: int, model_id: str, version: int, checksum: str,
                 kind: str) -> dict:
-    """``kind`` "local" (SHAP of the latest forecast), "global" (mean |SHAP| over the test window) or "lime"."""
-    from core.explain import explain, global_importance, lime_explain
+    """``kind`` "shap" (of the latest forecast), "global" (mean |SHAP| over recent bars) or "lime" (core.service)."""
+    from core import service
 
     k = key(symbol, timeframe, horizon)
-    fitted = model(k, {"model_id": model_id, "version": version, "meta_checksum": checksum})
     candles = loaders.candles(symbol, timeframe)
-    if kind == "global":
-        return global_importance(fitted, candles, rows=60).to_dict()
-    recent = candles.tail(fitted.context_rows + FEATURE_PAD)
-    return (lime_explain(fitted, recent) if kind == "lime" else explain(fitted, recent)).to_dict()
+    if kind != "global":
+        candles = candles.tail(model(k, {"model_id": model_id, "version": version}).context_rows + FEATURE_PAD)
+    return service.explain(candles, k, model_id, version, kind=kind).to_dict()
 
 
 def train(symbol: str, timeframe: str, horizon: int, model_ids: list[str], bars: int, epochs: int,

@@ -22,9 +22,11 @@ from core.db import Database
 from core.backtest.leaderboard import Leaderboard, evaluation_for, leaderboard
 from core.ensemble import ENSEMBLE, EnsembleConfig, Signal, SignalSettings, ensemble_signal, ensemble_signals
 from core.ensemble.live import LIVE_BARS
-from core.models.inference import predict_latest
+from core.models.base import Model
+from core.models.inference import loaded_model, predict_latest
 from core.models.store import Key, ModelStore
 from core.models.training import TrainReport, train_models
+from core.patterns.report import MIN_EVENTS, PatternReport, pattern_report
 
 Progress = Callable[[dict[str, Any]], None]
 EVALUATION_REFIT_EVERY = 500  # refits of a quick evaluation: weekly refits of an ensemble over 4,000 bars take minutes
@@ -74,6 +76,44 @@ def forecast(candles: pd.DataFrame, key: Key, model: str, version: int | str | N
              store: ModelStore | None = None) -> dict[str, Any]:
     """P(up) and expected return of one stored single model for the bar after the last candle."""
     return predict_latest(candles.iloc[-LIVE_BARS:], key, model, version, store)
+
+
+def model(key: Key, model_id: str, version: int | str | None = None, store: ModelStore | None = None) -> Model:
+    """A stored model from the process's one model cache (shared: never mutate it)."""
+    return loaded_model(key, model_id, version, store)
+
+
+def versions(key: Key, model_id: str, store: ModelStore | None = None) -> list[dict[str, Any]]:
+    """Every stored version's verified meta, oldest first, each flagged ``promoted`` or not."""
+    store = store or ModelStore()
+    promoted = store.promoted(key, model_id)
+    return [{**store.meta(key, model_id, v), "promoted": v == promoted} for v in store.versions(key, model_id)]
+
+
+def explain(candles: pd.DataFrame, key: Key, model_id: str, version: int | str | None = None, *,
+            at: str | pd.Timestamp | None = None, kind: str = "shap", store: ModelStore | None = None) -> Any:
+    """What drove a stored model's forecast at bar ``at`` (default: the latest).
+
+    ``kind``: "shap" (exact or sampled SHAP, by the model's capability tags), "lime" (a local surrogate)
+    or "global" (mean |SHAP| over the last 60 bars). A model never trained raises `ModelFileError`
+    naming the command that trains it.
+    """
+    from core.explain import explain as shap, global_importance, lime_explain
+
+    fitted = model(key, model_id, version, store)
+    if kind == "global":
+        return global_importance(fitted, candles, rows=60)
+    if kind == "lime":
+        return lime_explain(fitted, candles, at)
+    if kind != "shap":
+        raise ValueError(f"unknown explanation {kind!r}; choose shap, lime or global")
+    return shap(fitted, candles, at)
+
+
+def patterns(candles: pd.DataFrame, *, last: int = 20, threshold: float = 0.03,
+             min_events: int = MIN_EVENTS) -> PatternReport:
+    """Candlestick and chart patterns, each measured against the base rate of any bar."""
+    return pattern_report(candles, last=last, threshold=threshold, min_events=min_events)
 
 
 def train(candles: pd.DataFrame, key: Key, model_ids: list[str], *, source: str, epochs: int | None = None,

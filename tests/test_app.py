@@ -39,7 +39,7 @@ def test_changing_symbol_and_timeframe_redraws(app: AppTest) -> None:
     app.sidebar.selectbox(key="symbol").set_value("ETH/USDT").run()
     app.sidebar.selectbox(key="timeframe").set_value("1d").run()
     assert not app.exception
-    assert app.metric[3].value.endswith("00:00")  # daily candles open at midnight
+    assert app.metric[3].value == "00:00 UTC"  # daily candles open at midnight
 
 
 def test_data_page_shows_quality_report(app: AppTest) -> None:

@@ -31,7 +31,7 @@ k = bridges.key(selection.symbol, selection.timeframe, horizon)
 try:
     info = bridges.meta(k, model_id)
     ident = (selection.symbol, selection.timeframe, horizon, model_id, info["version"], info["meta_checksum"])
-    local = bridges.explanation(*ident, "local")
+    local = bridges.explanation(*ident, "shap")
     overall = bridges.explanation(*ident, "global")
 except LydianError as exc:
     st.error(str(exc))

@@ -28,10 +28,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def explain_command(args: argparse.Namespace) -> int:
+    from core import service
     from core.data import normalize_symbol
-    from core.explain import explain
     from core.models import registry
-    from core.models.inference import loaded_model
     from core.models.store import Key, ModelStore
 
     registry.spec(args.model)  # an unknown id fails with the list of known ones
@@ -44,9 +43,9 @@ def explain_command(args: argparse.Namespace) -> int:
               f"run 'lydian train {source} --timeframe {key.timeframe} --horizon {key.horizon} "
               f"--models {args.model}' first", file=sys.stderr)
         return EXIT_USAGE
-    model = loaded_model(key, args.model)
-    result = explain(model, candles, args.at)
-    header = {"version": model.meta_["version"], "symbol": key.symbol, "timeframe": key.timeframe,
+    version = service.model(key, args.model).meta_["version"]
+    result = service.explain(candles, key, args.model, version, at=args.at)
+    header = {"version": version, "symbol": key.symbol, "timeframe": key.timeframe,
               "horizon": key.horizon}
     if args.json:
         print_json({**header, **result.to_dict(), "top": result.top(args.top)})

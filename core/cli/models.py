@@ -118,15 +118,11 @@ def _key(args: argparse.Namespace, symbol: str | None = None, timeframe: str | N
 
 
 def models_versions(args: argparse.Namespace) -> int:
-    from core.models.store import ModelStore
+    from core import service
 
-    store, key = ModelStore(), _key(args)
-    promoted = store.promoted(key, args.model)
-    rows = [
-        {k: meta.get(k) for k in ("version", "created", "n_parameters", "fit_seconds", "valid_metrics")}
-        | {"promoted": meta["version"] == promoted}
-        for meta in (store.meta(key, args.model, v) for v in store.versions(key, args.model))
-    ]
+    fields = ("version", "created", "n_parameters", "fit_seconds", "valid_metrics", "promoted")
+    key = _key(args)
+    rows = [{k: meta.get(k) for k in fields} for meta in service.versions(key, args.model)]
     if args.json:
         print_json(rows)
     elif not rows:

@@ -50,12 +50,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def patterns_command(args: argparse.Namespace) -> int:
-    from core.patterns.report import pattern_report
+    from core import service
 
     candles = load(args)
     if candles.empty:
         raise UsageError("no candles in the chosen range")
-    report = pattern_report(candles, last=args.last, threshold=args.threshold, min_events=args.min_events)
+    report = service.patterns(candles, last=args.last, threshold=args.threshold, min_events=args.min_events)
     if args.json:
         print_json(report.to_dict())
         return 0

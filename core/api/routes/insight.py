@@ -30,14 +30,14 @@ _REPORTS: Lru[dict[str, Any]] = Lru(32)
 @router.get("/patterns", response_model=PatternsOut, responses=READ_ERRORS,
             summary="Recent candlestick and chart patterns, and what followed each pattern historically")
 def patterns(query: Annotated[PatternsQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
-    from core.patterns.report import pattern_report
+    from core import service
 
     symbol = ctx.markets.check(query.symbol, query.timeframe)
     candles = ctx.markets.candles(symbol, query.timeframe)
     key = (symbol, query.timeframe, candles.index[-1].value, query.last, query.threshold)
     report = _REPORTS.get(key)
     if report is None:
-        report = finite(pattern_report(candles, last=query.last, threshold=query.threshold).to_dict())
+        report = finite(service.patterns(candles, last=query.last, threshold=query.threshold).to_dict())
         _REPORTS.put(key, report)
     return report
 
@@ -45,8 +45,7 @@ def patterns(query: Annotated[PatternsQuery, Query()], ctx: Ctx, _: Reader) -> d
 @router.get("/explain", response_model=ExplanationOut, responses=READ_ERRORS,
             summary="SHAP values of a stored model's forecast, by feature, feature group and look-back bar")
 def explain(query: Annotated[ExplainQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
-    from core.explain import explain as shap_explain
-    from core.models.inference import loaded_model
+    from core import service
 
     registry.spec(query.model)  # unknown ids: 404 with the list of known ones
     symbol = ctx.markets.check(query.symbol, query.timeframe)
@@ -55,7 +54,8 @@ def explain(query: Annotated[ExplainQuery, Query()], ctx: Ctx, _: Reader) -> dic
     if not store.versions(key, query.model):
         raise ApiError(404, "not_trained", f"no trained {query.model} for {symbol} {query.timeframe} horizon "
                        f"{query.horizon}; train it with POST /api/ai/models/{query.model}/train")
-    model = loaded_model(key, query.model, store=store)
-    result = shap_explain(model, ctx.markets.candles(symbol, query.timeframe), query.at)
+    version = service.model(key, query.model, store=store).meta_["version"]
+    result = service.explain(ctx.markets.candles(symbol, query.timeframe), key, query.model, version, at=query.at,
+                             store=store)
     return finite({"symbol": symbol, "timeframe": query.timeframe, "horizon": query.horizon,
-                   "version": model.meta_["version"], **result.to_dict(), "top": result.top(query.top)})
+                   "version": version, **result.to_dict(), "top": result.top(query.top)})

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from core import __version__
+from core import __version__, service
 from core.api import jobs
 from core.api.auth import Identity, reader, writer
 from core.api.context import READ_ERRORS, WRITE_ERRORS, Context, context, errors
@@ -53,13 +53,9 @@ def models_list(_: Annotated[Identity, Depends(reader)]) -> list[dict[str, Any]]
 
 
 def _market(store: ModelStore, key: Key, model_id: str) -> dict[str, Any]:
-    promoted = store.promoted(key, model_id)
-    versions = []
-    for number in store.versions(key, model_id):
-        meta = store.meta(key, model_id, number)
-        versions.append({"version": number, "created": meta.get("created"), "promoted": number == promoted,
-                         "data": meta.get("data", {}), "n_parameters": meta.get("n_parameters"),
-                         "valid_metrics": meta.get("valid_metrics", {})})
+    versions = [{"version": meta["version"], "created": meta.get("created"), "promoted": meta["promoted"],
+                 "data": meta.get("data", {}), "n_parameters": meta.get("n_parameters"),
+                 "valid_metrics": meta.get("valid_metrics", {})} for meta in service.versions(key, model_id, store)]
     return {"symbol": key.symbol, "timeframe": key.timeframe, "horizon": key.horizon, "versions": versions,
             "evaluation": finite(evaluation_for(key.symbol, key.timeframe, key.horizon, model_id))}
 
