@@ -101,7 +101,7 @@ def models_list(args: argparse.Namespace) -> int:
         return 0
     print(f"{'id':<22} {'family':<12} {'parameters':>10}  description")
     for row in rows:
-        size = f"{row['parameters']:,}" if row["parameters"] else "-" if cap.BASELINE in row["tags"] else "trees"
+        size = f"{row['parameters']:,}" if row["parameters"] else "trees" if cap.TREE in row["tags"] else "-"
         note = f"  [unavailable: {row['unavailable_reason'] or row['install']}]" if not row["available"] else ""
         print(f"{row['id']:<22} {row['family']:<12} {size:>10}  {row['description']}{note}")
     single = sum(1 for r in rows if cap.BASELINE not in r["tags"] and cap.COMBINER not in r["tags"])

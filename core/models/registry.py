@@ -205,8 +205,9 @@ def resolve_ids(text: str) -> list[str]:
         raise UnknownModelError("no model given; use 'all', a family or ids such as lightgbm,gru_standard")
     if wanted == ["all"]:
         return model_ids()
+    families = {entry.family for entry in registry().values()}
     chosen: list[str] = []
     for word in wanted:
-        ids = [m for m, s in registry().items() if s.family == word] if word in FAMILIES else [spec(word).model_id]
+        ids = [m for m, s in registry().items() if s.family == word] if word in families else [spec(word).model_id]
         chosen.extend(i for i in ids if i not in chosen)
     return chosen
