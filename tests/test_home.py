@@ -1,12 +1,18 @@
-"""The Forecast page on a fresh clone: it trains the fast models, shows a real signal and its record."""
+"""The Forecast page on a fresh clone: it trains the fast models, shows a real signal and its record,
+and the CLI and the API then give that same signal and record for the same market and configuration."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
+from core.api.app import create_app
+from core.api.settings import ApiSettings
+from core.cli import main
 from tests.pages import frame_figures
 
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
@@ -14,7 +20,7 @@ CARD = ("Signal", "Confidence", "Price target", "Stop-loss", "Take-profit", "Ris
 
 
 @pytest.mark.slow
-def test_first_visit_trains_shows_the_signal_and_then_its_walk_forward_record(monkeypatch) -> None:
+def test_first_visit_trains_shows_the_signal_and_its_record_and_the_cli_and_api_agree(monkeypatch, capsys) -> None:
     monkeypatch.setenv("LYDIAN_FIRST_VISIT_TRAINING", "1")
     at = AppTest.from_file(HOME, default_timeout=600)
     at.run()
@@ -39,6 +45,29 @@ def test_first_visit_trains_shows_the_signal_and_then_its_walk_forward_record(mo
     assert "no walk-forward record" in at.warning[0].value and "stacking" in at.warning[0].value
     at.selectbox(key="ensemble_method").set_value("weighted").run()  # back: the record follows the configuration
     assert "Walk-forward record" in " ".join(m.value for m in at.markdown)
+    _cli_and_api_agree_with_the_page(at, capsys)
+
+
+def _cli_and_api_agree_with_the_page(at: AppTest, capsys: pytest.CaptureFixture) -> None:
+    """One market, one configuration, three faces: the same signal, forecast and walk-forward record."""
+    page = {m.label: m for m in at.metric}
+    record = " ".join(m.value for m in at.markdown if "Walk-forward record" in m.value)
+    capsys.readouterr()
+    assert main(["predict", "--symbol", "BTC/USDT", "--timeframe", "1h", "--model", "ensemble", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    with TestClient(create_app(ApiSettings.from_env())) as client:
+        answer = client.post("/predict/single", json={"symbol": "BTC/USDT", "timeframe": "1h", "model": "ensemble"})
+    assert answer.status_code == 200, answer.text
+    api = answer.json()["signal"]
+    for signal in (cli, api):
+        assert signal["action"] == page["Signal"].value and f"P(up) {signal['probability']:.3f}" == page["Signal"].delta
+        assert f"{signal['confidence']:.2f}" == page["Confidence"].value
+        assert f"{signal['risk_score']:.0f}/100" == page["Risk score"].value
+        assert f"{signal['expected_return']:+.3%}" == page["Price target"].delta
+        evaluation = signal["evaluation"]
+        assert evaluation is not None and f"**{evaluation['accuracy']:.1%}**" in record
+        assert f"({evaluation['n']:,} out-of-sample forecasts" in record
+    assert cli == api  # every field, members and their weights included
 
 
 def test_a_market_without_models_offers_training_instead_of_failing() -> None:
