@@ -39,7 +39,8 @@ from tests.synthetic import ar1_candles
 PHI = 0.4
 OPTIMUM = 0.5 + math.asin(PHI) / math.pi
 BARS, TRAIN, VALID = 5_000, 0.4, 0.15  # the remaining 45 % is held out
-SMALL = {"lookback": 16, "hidden": 32, "max_epochs": 4, "patience": 1}  # about a second per net fit
+SMALL = {"lookback": 16, "hidden": 32, "max_epochs": 4, "patience": 1,  # about a second per net fit
+         "n_estimators": 100}  # the deep and forest tree configurations grow up to 400
 MODELS = registry.model_ids()
 ALPHA = 0.001  # family-wise chance that a correct registry fails a test on a new machine
 PER_MODEL = ALPHA / len(MODELS)  # Bonferroni: valid however the models' scores depend on each other

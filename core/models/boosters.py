@@ -26,7 +26,7 @@ from core.errors import DataError, LydianError
 from core.models import capabilities as cap
 from core.models.base import Model, Progress
 from core.features.scaling import IdentityScaler, Scaler
-from core.models.config import BoosterConfig
+from core.models.config import BoosterConfig, ConfigError
 
 LEARNERS = ("classifier", "regressor")  # same order as base.TARGET_COLUMNS: direction, future_return
 BIN_SAMPLE = 2_000  # rows LightGBM samples to place its bin edges (default 200,000: all rows, 2x slower)
@@ -195,8 +195,18 @@ def _one_thread(booster: Any) -> Any:
     return booster
 
 
+def _variant(model: _BoosterPair) -> str:
+    """The configured growth variant, refused with the ones this library offers when it has not that one."""
+    variant = model.config.variant
+    offered = VARIANTS[model.library]
+    if variant not in offered:
+        raise ConfigError(f"{model.model_id}: {model.library} has no variant {variant!r}; "
+                          f"choose one of {', '.join(repr(v) for v in offered)}")
+    return variant
+
+
 class XGBoostModel(_BoosterPair):
-    """Depth-wise histogram trees (``tree_method="hist"``)."""
+    """Depth-wise histogram trees (``tree_method="hist"``), plain or DART (dropout of earlier trees)."""
 
     library = "xgboost"
     suffix = "ubj"
@@ -205,12 +215,13 @@ class XGBoostModel(_BoosterPair):
                y_valid: np.ndarray, seed: int) -> Any:
         xgb = _native("xgboost")
         c = self.config
+        dart = {"booster": "dart", "rate_drop": 0.1, "skip_drop": 0.5} if _variant(self) == "dart" else {}
         model = (xgb.XGBClassifier if classifier else xgb.XGBRegressor)(
             n_estimators=c.n_estimators, max_depth=c.max_depth, learning_rate=c.learning_rate,
             subsample=c.subsample, colsample_bytree=c.colsample, early_stopping_rounds=c.early_stopping_rounds,
             max_bin=c.max_bin,
             eval_metric="logloss" if classifier else "rmse", tree_method="hist", n_jobs=_threads(),
-            random_state=seed, verbosity=0,
+            random_state=seed, verbosity=0, **dart,
         )
         model.fit(x, y, eval_set=[(x_valid, y_valid)], verbose=False)
         return _one_thread(model.get_booster()[: model.best_iteration + 1])
@@ -240,10 +251,14 @@ class LightGBMModel(_BoosterPair):
     def _params(self, seed: int, n_features: int) -> dict[str, Any]:
         """Training and binning parameters shared by both learners (the objective is added per learner)."""
         c = self.config
+        variant = _variant(self)
+        # GOSS samples rows by gradient itself and refuses bagging; a random forest needs bagging to differ per tree
+        sampling = ({"data_sample_strategy": "goss"} if variant == "goss"
+                    else {"bagging_fraction": c.subsample, "bagging_freq": 1})
         return {
-            "num_leaves": c.num_leaves, "learning_rate": c.learning_rate, "bagging_fraction": c.subsample,
-            "bagging_freq": 1, "feature_fraction": max(c.colsample, min(1.0, TREE_FEATURES / n_features)),
-            "max_bin": c.max_bin,
+            "num_leaves": c.num_leaves, "learning_rate": c.learning_rate, **sampling,
+            "feature_fraction": max(c.colsample, min(1.0, TREE_FEATURES / n_features)),
+            "max_bin": c.max_bin, "boosting": "rf" if variant == "rf" else "gbdt", "extra_trees": c.extra_trees,
             "num_threads": _threads("lightgbm"), "seed": seed, "deterministic": True, "force_col_wise": True,
             "verbose": -1, "bin_construct_sample_cnt": BIN_SAMPLE, "feature_pre_filter": False,
         }
@@ -255,10 +270,12 @@ class LightGBMModel(_BoosterPair):
         train, valid = self._binned(lgb, x, x_valid, params)
         train.set_label(y)
         valid.set_label(y_valid)
+        # A forest's trees are averaged, not added: its validation loss is flat noise after a few trees, so
+        # early stopping would keep one or two of them. A forest keeps all its trees.
+        stopping = [] if params["boosting"] == "rf" else [lgb.early_stopping(self.config.early_stopping_rounds, verbose=False)]
         booster = lgb.train(
             {**params, "objective": "binary" if classifier else "regression"}, train,
-            num_boost_round=self.config.n_estimators, valid_sets=[valid],
-            callbacks=[lgb.early_stopping(self.config.early_stopping_rounds, verbose=False)],
+            num_boost_round=self.config.n_estimators, valid_sets=[valid], callbacks=stopping,
         )
         return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
 
@@ -330,6 +347,7 @@ class CatBoostModel(_BoosterPair):
                y_valid: np.ndarray, seed: int) -> Any:
         cb = _native("catboost")
         c = self.config
+        _variant(self)  # CatBoost grows plain boosting only: any other variant is refused by name
         model = (cb.CatBoostClassifier if classifier else cb.CatBoostRegressor)(
             iterations=c.n_estimators, depth=c.max_depth, learning_rate=c.learning_rate,
             bootstrap_type="Bernoulli", subsample=c.subsample, rsm=c.colsample,
@@ -358,6 +376,11 @@ class CatBoostModel(_BoosterPair):
         return learner.predict(x, prediction_type="RawFormulaVal")
 
 
+VARIANTS: dict[str, tuple[str, ...]] = {  # BoosterConfig.variant values each library grows ("" = plain boosting)
+    "xgboost": ("", "dart"), "lightgbm": ("", "goss", "rf"), "catboost": ("",),
+}
+FOREST = "rf"  # the variant that makes a random forest (family "forest" in the registry) rather than boosting
+
 BOOSTERS: dict[str, tuple[type[Model], dict[str, Any], str]] = {
     "xgboost": (XGBoostModel, {"n_estimators": 100, "max_depth": 6}, "XGBoost depth-wise trees, 100 rounds, depth 6"),
     # LightGBM is the quick model of the zoo (the walk-forward benchmark, the dashboard's first forecast):
@@ -368,4 +391,23 @@ BOOSTERS: dict[str, tuple[type[Model], dict[str, Any], str]] = {
                                  "early_stopping_rounds": 10},
                  "LightGBM leaf-wise trees, 100 rounds, 15 leaves, 20 % of the features per tree"),
     "catboost": (CatBoostModel, {"n_estimators": 100, "max_depth": 6}, "CatBoost symmetric trees, 100 iterations, depth 6"),
+    "xgboost_deep": (XGBoostModel, {"n_estimators": 400, "max_depth": 10, "learning_rate": 0.02},
+                     "XGBoost deep and slow: depth 10, learning rate 0.02, up to 400 rounds"),
+    "xgboost_dart": (XGBoostModel, {"n_estimators": 100, "max_depth": 6, "variant": "dart"},
+                     "XGBoost DART: each round drops 10 % of the earlier trees (dropout for boosting)"),
+    "lightgbm_deep": (LightGBMModel, {"n_estimators": 400, "num_leaves": 63, "learning_rate": 0.02},
+                      "LightGBM deep and slow: 63 leaves, learning rate 0.02, up to 400 rounds"),
+    "lightgbm_goss": (LightGBMModel, {"n_estimators": 100, "num_leaves": 15, "colsample": 0.2, "variant": "goss"},
+                      "LightGBM with gradient-based one-side sampling (GOSS) instead of bagging"),
+    # Random forests are grown by LightGBM's "rf" mode (bagged trees, each on 80 % of the rows and a share of
+    # the features, averaged): the forest algorithm in a native, checksummed text format, where scikit-learn's
+    # forests could only be stored by pickling them.
+    "random_forest": (LightGBMModel, {"n_estimators": 300, "num_leaves": 255, "colsample": 0.1, "variant": FOREST},
+                      "random forest (LightGBM's rf mode): 300 deep trees (255 leaves), 10 % of the features each"),
+    "random_forest_shallow": (LightGBMModel, {"n_estimators": 300, "num_leaves": 15, "colsample": 0.3,
+                                              "variant": FOREST},
+                              "random forest of 300 shallow trees (15 leaves), 30 % of the features each"),
+    "extra_trees": (LightGBMModel, {"n_estimators": 300, "num_leaves": 255, "colsample": 0.1, "variant": FOREST,
+                                    "extra_trees": True},
+                    "extremely randomised trees: a random forest whose split thresholds are drawn at random"),
 }

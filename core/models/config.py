@@ -72,3 +72,8 @@ class BoosterConfig(_Config):
     subsample: float = 0.8
     colsample: float = 0.5
     max_bin: int = 63  # histogram bins per feature (xgboost, lightgbm): 4x fewer than the default, 2x faster
+    # How the trees are grown, where a library offers more than plain boosting (see core.models.boosters.VARIANTS):
+    # lightgbm "goss" (gradient-based one-side sampling) or "rf" (a random forest: bagged trees averaged, not
+    # boosted); xgboost "dart" (boosting with dropout of earlier trees). "" is plain gradient boosting.
+    variant: str = ""
+    extra_trees: bool = False  # lightgbm: random split thresholds (extremely randomised trees)

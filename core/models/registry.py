@@ -24,7 +24,7 @@ from core.models import capabilities as cap
 from core.models.base import Model
 from core.models.config import BoosterConfig, NetConfig, _Config
 
-FAMILIES = ("lstm", "gru", "transformer", "cnn", "boosting")  # single-model families, in listing order
+FAMILIES = ("lstm", "gru", "transformer", "cnn", "boosting", "forest")  # single-model families, in listing order
 # Deprecated ids -> current ones, read until 0.3 so stored JSON, scripts and API calls keep working.
 RENAMED = {"always_up": "majority"}  # it predicts the training window's majority direction, down included
 
@@ -104,12 +104,13 @@ def _net_specs() -> dict[str, ModelSpec]:
 
 
 def _booster_specs() -> dict[str, ModelSpec]:
-    from core.models.boosters import BOOSTERS
+    from core.models.boosters import BOOSTERS, FOREST
 
     return {
         model_id: ModelSpec(
-            model_id, "boosting", description, BoosterConfig().with_overrides(overrides), cls, sequence=False,
-            tags=cls.tags, requires=(cls.library,), extra="boosting",
+            model_id, "forest" if overrides.get("variant") == FOREST else "boosting", description,
+            BoosterConfig().with_overrides(overrides), cls, sequence=False, tags=cls.tags, requires=(cls.library,),
+            extra="boosting",
         )
         for model_id, (cls, overrides, description) in BOOSTERS.items()
     }
