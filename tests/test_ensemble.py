@@ -275,6 +275,20 @@ def test_switching_the_method_equals_a_full_fit_with_that_method() -> None:
         weighted.with_combination(members=("lightgbm",))
 
 
+def test_an_ensemble_with_a_sequence_member_gives_every_held_out_row_a_full_window() -> None:
+    """A net's first held-out forecast needs the rows before it: without them it was NaN and calibration failed."""
+    dataset = prepare(ar1_candles(1_500, phi=-0.2, seed=3), horizon=1)
+    split, index = dataset.split()
+    windows = (*dataset.window(index[split.train]), *dataset.window(index[split.valid]))
+    tiny = {"max_epochs": 1, "lookback": 16, "patience": 1, "hidden": 8}
+    config = EnsembleConfig(members=("lightgbm", "cnn_standard"),
+                            member_overrides={"lightgbm": {"n_estimators": 20}, "cnn_standard": tiny})
+    model = EnsembleModel(config).fit(*windows, seed=0)
+    assert model.context_rows == 15 and not np.isnan(model.holdout_p_).any()
+    alone = model.members_["cnn_standard"].predict(dataset.window(index[split.valid])[0])["p_up"].to_numpy()
+    np.testing.assert_allclose(model.holdout_p_[:, 1], alone[-len(model.holdout_p_):], rtol=1e-5, atol=1e-6)
+
+
 def test_a_stored_ensemble_loads_with_the_same_forecasts_and_refuses_tampering(trained_market, tmp_path) -> None:
     candles, key, root = trained_market
     store = ModelStore(root)

@@ -200,7 +200,9 @@ class EnsembleModel:
             model.fit(x_train, y_train, x_valid.iloc[:stop_end], y_valid.iloc[:stop_end], seed=seed, device=device,
                       progress=progress)
         context = pd.concat([x_train.iloc[-self.context_rows:] if self.context_rows else x_train.iloc[:0], x_valid])
-        p_up, _ = member_predictions(self.members_, context.iloc[len(context) - (len(x_valid) - cut):])
+        held_out = len(x_valid) - cut  # each held-out row comes with the earlier rows a sequence member's window needs
+        p_up, _ = member_predictions(self.members_, context.iloc[len(context) - held_out - self.context_rows:])
+        p_up = p_up.iloc[len(p_up) - held_out:]
         self.holdout_p_ = p_up.to_numpy(dtype=np.float64)
         self.holdout_y_ = y_valid["direction"].to_numpy(dtype=np.float64)[cut:]
         self.seed_ = seed
