@@ -106,7 +106,7 @@ class ScheduleRequest(Strict):
     symbols: list[Symbol] = Field(min_length=1, max_length=20)
     timeframes: list[Timeframe] = Field(default_factory=lambda: ["1h"], min_length=1, max_length=len(TIMEFRAMES))
     models: list[ModelName] = Field(min_length=1, max_length=32,
-                                    description="ids, families (lstm, gru, transformer, cnn, boosting) or 'all'")
+                                    description="ids, families (lstm, forest, statistical...: see /api/ai/models/list) or 'all'")
     horizon: Horizon = 1
     epochs: Epochs | None = None
     start: date | None = None

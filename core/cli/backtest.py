@@ -25,8 +25,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     add_source_args(parser)
     parser.add_argument("--models", default="lightgbm",
-                        help="'all', a family (lstm, gru, transformer, cnn, boosting), ids a,b and/or 'ensemble' "
-                        "(default lightgbm)")
+                        help="'all', a family (lstm, forest, statistical...: see 'lydian models list'), "
+                        "ids a,b and/or 'ensemble' (default lightgbm)")
     add_ensemble_args(parser, "--ensemble-")
     parser.add_argument("--horizon", type=int, default=1, help="bars ahead to forecast (default 1)")
     add_test_start(parser)

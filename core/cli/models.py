@@ -64,8 +64,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "evaluation) and store each as a new version. Shows per-model and per-epoch progress.",
     )
     add_source_args(train)
-    train.add_argument("--models", default="lightgbm", help="'all', a family (lstm, gru, transformer, cnn, boosting), "
-                       "ids a,b and/or 'ensemble' (trains the ensemble with its own members; default lightgbm)")
+    train.add_argument("--models", default="lightgbm",
+                       help="'all', a family (lstm, forest, statistical...: see 'lydian models list'), ids a,b "
+                       "and/or 'ensemble' (trains the ensemble with its own members; default lightgbm)")
     add_ensemble_args(train, "--ensemble-")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--epochs", type=int, default=None, help="cap on epochs for the nets (default: their own)")
