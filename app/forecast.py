@@ -53,11 +53,22 @@ def trained_version(key: Key, config: EnsembleConfig) -> tuple[int, str] | None:
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Combining the trained models…")
 def signal(_candles: pd.DataFrame, key: Key, version: tuple, last_candle: str, config_digest: str,
-           _config: EnsembleConfig) -> dict[str, Any]:
-    """The signal of exactly this configuration with its own record (cached by the configuration's digest)."""
+           _config: EnsembleConfig, volatility: str) -> dict[str, Any]:
+    """The signal of exactly this configuration with its own record (cached by the configuration's digest),
+    its stop distances in units of ``volatility`` (ATR, or GARCH's next-bar forecast)."""
+    import dataclasses
+
     from core import service
 
-    return service.signal(_candles, key, _config).to_dict()
+    settings = dataclasses.replace(service.signal_settings(key), volatility=volatility)
+    return service.signal(_candles, key, _config, settings).to_dict()
+
+
+def stored_volatility(key: Key) -> str:
+    """The stop-distance unit stored for this market (shared with the CLI's --volatility and the API)."""
+    from core import service
+
+    return service.signal_settings(key).volatility
 
 
 def train_fast(candles: pd.DataFrame, key: Key, config: EnsembleConfig, progress: Callable[[dict[str, Any]], None]) -> None:

@@ -10,10 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
+from core import service
 from core.api.app import create_app
 from core.api.settings import ApiSettings
 from core.cli import main
+from core.data import load_candles
+from core.ensemble.signal import SignalSettings
+from core.models.store import Key
 from tests.pages import frame_figures
+
+import charts  # the app's own formatting, so the comparison is of values, not of styles
 
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 CARD = ("Signal", "Confidence", "Price target", "Stop-loss", "Take-profit", "Risk score", "Model agreement")
@@ -46,6 +52,24 @@ def test_first_visit_trains_shows_the_signal_and_its_record_and_the_cli_and_api_
     at.selectbox(key="ensemble_method").set_value("weighted").run()  # back: the record follows the configuration
     assert "Walk-forward record" in " ".join(m.value for m in at.markdown)
     _cli_and_api_agree_with_the_page(at, capsys)
+    _garch_stops_follow_the_choice(at)
+
+
+def _garch_stops_follow_the_choice(at: AppTest) -> None:
+    """'Stops from' switches the stop distances to GARCH's next-bar volatility, as `lydian predict --volatility garch`."""
+    at.slider(key="min_confidence").set_value(0.0).run()  # never HOLD, so there are levels to compare
+    atr_stop = _metric(at, "Stop-loss")
+    at.selectbox(key="volatility").set_value("garch").run()
+    assert not at.exception, at.exception
+    key = Key("BTC/USDT", "1h", 1)
+    expected = service.signal(load_candles("BTC/USDT", "1h"), key, service.ensemble_config(key, min_confidence=0.0),
+                              SignalSettings(volatility="garch"))
+    assert expected.action == _metric(at, "Signal") != "HOLD"
+    assert _metric(at, "Stop-loss") == charts.price_text(expected.stop_loss) != atr_stop
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
 
 
 def _cli_and_api_agree_with_the_page(at: AppTest, capsys: pytest.CaptureFixture) -> None:

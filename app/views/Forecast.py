@@ -16,6 +16,7 @@ import loaders
 import sidebar
 from progress_bars import ProgressBars
 from core.ensemble import CALIBRATIONS, METHOD_DESCRIPTIONS, METHODS
+from core.ensemble.signal import VOLATILITIES, VOLATILITY_NAMES
 from core.errors import LydianError
 from core.models.store import Key
 
@@ -34,14 +35,19 @@ market[1].metric("High (window)", charts.price_text(shown["high"].max()))
 market[2].metric("Low (window)", charts.price_text(shown["low"].min()))
 market[3].metric(f"Last candle, {shown.index[-1]:%d %b %Y}", f"{shown.index[-1]:%H:%M} UTC")
 
-controls = st.columns([1, 1, 1, 2])
+controls = st.columns([1, 1, 1, 1, 2])
 horizon = controls[0].selectbox("Horizon (bars)", forecast.HORIZONS, key="horizon")
 key = Key(selection.symbol, selection.timeframe, int(horizon))
 stored = forecast.stored_market_config(key)
 method = controls[1].selectbox("Ensemble", METHODS, index=METHODS.index(stored.method), key="ensemble_method")
 calibration = controls[2].selectbox("Calibration", CALIBRATIONS, index=CALIBRATIONS.index(stored.calibration),
                                     key="calibration")
-min_confidence = controls[3].slider("HOLD below confidence", 0.0, 0.5, stored.min_confidence, 0.02,
+volatility = controls[3].selectbox(
+    "Stops from", VOLATILITIES, index=VOLATILITIES.index(forecast.stored_volatility(key)), key="volatility",
+    format_func=VOLATILITY_NAMES.get,
+    help="The unit of the stop-loss and take-profit distances and of the risk score's volatility: ATR(14), or "
+         "GARCH(1,1)'s forecast of the next bar's volatility from returns up to the last candle.")
+min_confidence = controls[4].slider("HOLD below confidence", 0.0, 0.5, stored.min_confidence, 0.02,
                                     key="min_confidence")
 config = forecast.ensemble_config(key, method, calibration, min_confidence)
 
@@ -64,7 +70,7 @@ if version is None and (first_visit and not st.session_state.get("first_training
 signal = None
 if version is not None:
     try:
-        signal = forecast.signal(frame, key, version, str(frame.index[-1]), config.digest(), config)
+        signal = forecast.signal(frame, key, version, str(frame.index[-1]), config.digest(), config, volatility)
     except LydianError as exc:
         st.error(f"No signal for this market: {exc}")
 else:

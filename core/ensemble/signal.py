@@ -32,6 +32,7 @@ from core.errors import LydianError
 ACTIONS = ("BUY", "SELL", "HOLD")
 RISK_WINDOW, VOL_WINDOW, ATR_PERIOD = 500, 24, 14
 VOLATILITIES = ("atr", "garch")  # what sets the stop distances and the risk score's volatility
+VOLATILITY_NAMES = {"atr": "ATR(14)", "garch": "GARCH(1,1)"}  # how the faces label them
 
 
 @dataclass(frozen=True)
