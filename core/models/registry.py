@@ -24,7 +24,7 @@ from core.models import capabilities as cap
 from core.models.base import Model
 from core.models.config import BoosterConfig, NetConfig, _Config
 
-FAMILIES = ("lstm", "gru", "transformer", "cnn", "boosting", "forest")  # single-model families, in listing order
+FAMILIES = ("lstm", "gru", "transformer", "cnn", "linear", "boosting", "forest")  # single-model families, in listing order
 # Deprecated ids -> current ones, read until 0.3 so stored JSON, scripts and API calls keep working.
 RENAMED = {"always_up": "majority"}  # it predicts the training window's majority direction, down included
 

@@ -26,7 +26,7 @@ TAGS = Model.tags | {cap.SEQUENCE, cap.GRADIENT, cap.ONNX}  # every net's capabi
 
 @dataclass(frozen=True)
 class NetSpec:
-    family: str  # "lstm" | "gru" | "transformer" | "cnn"
+    family: str  # "lstm" | "gru" | "transformer" | "cnn" | "linear"
     path: str  # "<file>.<Class>" in this package, imported on first use: listing the nets needs no torch
     defaults: dict[str, Any] = field(default_factory=dict)  # NetConfig overrides for this id
     description: str = ""  # one line for `lydian models list` and the model card
@@ -59,6 +59,22 @@ NETS: dict[str, NetSpec] = {
     "lstm_stacked": NetSpec(
         "lstm", "lstm_stacked.LSTMStacked", {"layers": 3}, "3-layer LSTM, every layer's final state feeds the head"
     ),
+    "lstm_1layer": NetSpec("lstm", "lstm_standard.LSTMStandard", {"layers": 1}, "1-layer LSTM, read out at the forecast bar"),
+    "lstm_3layer": NetSpec("lstm", "lstm_standard.LSTMStandard", {"layers": 3}, "3-layer LSTM, read out at the forecast bar"),
+    "lstm_attention": NetSpec(
+        "lstm", "lstm_attention.LSTMAttention", {}, "2-layer LSTM pooled by additive attention over the bars"
+    ),
+    "lstm_variational": NetSpec(
+        "lstm", "lstm_variational.LSTMVariational", {"layers": 1, "dropout": 0.3},
+        "LSTM with variational dropout: one mask per sequence on inputs and recurrent state",
+    ),
+    "lstm_peephole": NetSpec("lstm", "lstm_peephole.LSTMPeephole", {"layers": 1}, "LSTM with peephole connections"),
+    "lstm_layernorm": NetSpec(
+        "lstm", "lstm_layernorm.LSTMLayerNorm", {"layers": 1}, "layer-normalised LSTM (gates and cell normalised)"
+    ),
+    "lstm_wavenet": NetSpec(
+        "lstm", "lstm_wavenet.LSTMWaveNet", {}, "WaveNet-style gated dilated causal convolutions feeding an LSTM"
+    ),
     "gru_standard": NetSpec("gru", "gru_standard.GRUStandard", {}, "2-layer GRU, read out at the forecast bar"),
     "gru_bidirectional": NetSpec(
         "gru", "gru_bidirectional.GRUBidirectional", {}, "2-layer GRU read both ways over the past window, 64 units per direction"
@@ -67,6 +83,9 @@ NETS: dict[str, NetSpec] = {
     "gru_attention": NetSpec("gru", "gru_attention.GRUAttention", {}, "2-layer GRU pooled by additive attention over the bars"),
     "gru_residual": NetSpec(
         "gru", "gru_residual.GRUResidual", {"layers": 3}, "3 GRU layers with residual connections and LayerNorm"
+    ),
+    "gru_multiscale": NetSpec(
+        "gru", "gru_multiscale.GRUMultiscale", {}, "GRUs over the window at strides 1, 2 and 4, final states merged"
     ),
     "transformer_standard": NetSpec(
         "transformer", "transformer_standard.TransformerStandard", {}, "2-layer transformer encoder, 8 heads, learned positions, mean-pooled"
@@ -82,6 +101,8 @@ NETS: dict[str, NetSpec] = {
     "cnn_multiscale": NetSpec("cnn", "cnn_multiscale.CNNMultiscale", {}, "2 Inception-style blocks of parallel 3/5/7 kernels"),
     "cnn_dilated": NetSpec("cnn", "cnn_dilated.CNNDilated", {}, "residual convs dilated 1, 2, 4, ... until they span the window"),
     "cnn_tcn": NetSpec("cnn", "cnn_tcn.CNNTCN", {}, "temporal convolutional network: causal dilated residual blocks"),
+    "dlinear": NetSpec("linear", "linear_dlinear.DLinear", {}, "DLinear: trend/remainder split, one linear map over time each"),
+    "nlinear": NetSpec("linear", "linear_nlinear.NLinear", {}, "NLinear: last value removed, one linear map over time, added back"),
 }
 
 __all__ = ["NETS", "TAGS", "NetSpec"]

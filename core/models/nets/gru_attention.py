@@ -16,9 +16,11 @@ from core.models.nets._blocks import Head, Recurrent
 
 
 class GRUAttention(nn.Module):
+    kind = "gru"  # the recurrent cell; `lstm_attention` is the same net over LSTM layers
+
     def __init__(self, n_features: int, cfg: NetConfig) -> None:
         super().__init__()
-        self.encoder = Recurrent("gru", n_features, cfg)
+        self.encoder = Recurrent(self.kind, n_features, cfg)
         width = self.encoder.width
         self.score = nn.Sequential(nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 1, bias=False))
         self.head = Head(2 * width, cfg.dropout)
