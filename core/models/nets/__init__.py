@@ -96,6 +96,14 @@ NETS: dict[str, NetSpec] = {
     "transformer_informer": NetSpec(
         "transformer", "transformer_informer.TransformerInformer", {}, "Informer-style encoder: exact-measure ProbSparse attention, distilling"
     ),
+    "transformer_autoformer": NetSpec(
+        "transformer", "transformer_autoformer.TransformerAutoformer", {},
+        "compact Autoformer encoder: series decomposition, auto-correlation over lags",
+    ),
+    "transformer_fedformer": NetSpec(
+        "transformer", "transformer_fedformer.TransformerFEDformer", {},
+        "compact FEDformer encoder: decomposition, learned weights on 8 random Fourier modes",
+    ),
     "cnn_standard": NetSpec("cnn", "cnn_standard.CNNStandard", {"layers": 3}, "3 conv layers with max-pooling, mean+max readout"),
     "cnn_resnet": NetSpec("cnn", "cnn_resnet.CNNResNet", {"layers": 3}, "3 residual conv blocks (ResNet), global average pooling"),
     "cnn_multiscale": NetSpec("cnn", "cnn_multiscale.CNNMultiscale", {}, "2 Inception-style blocks of parallel 3/5/7 kernels"),
