@@ -104,6 +104,10 @@ NETS: dict[str, NetSpec] = {
         "transformer", "transformer_fedformer.TransformerFEDformer", {},
         "compact FEDformer encoder: decomposition, learned weights on 8 random Fourier modes",
     ),
+    "transformer_tft": NetSpec(
+        "transformer", "transformer_tft.TransformerTFT", {"hidden": 96, "heads": 4},
+        "compact Temporal Fusion Transformer: variable selection, GRNs, LSTM, interpretable attention",
+    ),
     "cnn_standard": NetSpec("cnn", "cnn_standard.CNNStandard", {"layers": 3}, "3 conv layers with max-pooling, mean+max readout"),
     "cnn_resnet": NetSpec("cnn", "cnn_resnet.CNNResNet", {"layers": 3}, "3 residual conv blocks (ResNet), global average pooling"),
     "cnn_multiscale": NetSpec("cnn", "cnn_multiscale.CNNMultiscale", {}, "2 Inception-style blocks of parallel 3/5/7 kernels"),
