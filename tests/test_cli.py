@@ -133,8 +133,9 @@ def test_models_list_shows_every_forecaster_with_sizes_and_tags(capsys: pytest.C
     assert main(["models", "list", "--json"]) == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert set(rows) == set(forecasters.registry())
-    nets = forecasters.forecaster_ids(having=capabilities.SEQUENCE)
+    nets = [n for n in forecasters.forecaster_ids(having=capabilities.SEQUENCE) if rows[n]["family"] != "linear"]
     assert nets and all(100_000 <= rows[n]["parameters"] <= 600_000 for n in nets), nets
+    assert all(0 < rows[n]["parameters"] < 10_000 for n in forecasters.resolve_ids("linear"))  # the linear references
     assert all(rows[b]["family"] == "baseline" and rows[b]["parameters"] is None
                for b in forecasters.forecaster_ids(having=capabilities.BASELINE))
     assert capabilities.COMBINER in rows["ensemble"]["tags"]

@@ -37,7 +37,7 @@ def test_random_walk_every_model_near_half_and_no_edge_claimed() -> None:
     board = leaderboard(ids, candles, 1, cache=False, start=0.5, refit_every=10_000,
                         overrides={m: _small(m) for m in ids})
     models = [row for row in board.rows if row["kind"] == "model"]
-    assert len(models) == 19 and models[0]["n"] > 6_000
+    assert len(models) == len(ids) and models[0]["n"] > 6_000
     for row in models:
         assert abs(row["accuracy"] - 0.5) <= 0.02, f"{row['model']}: {row['accuracy']:.3f} on a random walk"
         assert row["verdict"] != "edge", f"{row['model']} claims an edge on a random walk (p={row['p_value']})"
