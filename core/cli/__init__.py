@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from core import __version__
-from core.cli import api, backtest, data, explain, models, patterns, portfolio, strategy
+from core.cli import api, backtest, data, explain, models, patterns, portfolio, quantum, regimes, strategy
 from core.cli._common import EXIT_USAGE, Parser, add_group, add_source_args
 from core.errors import LydianError
 
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_commands(commands)
     strategy.add_commands(commands)
     portfolio.add_commands(commands)
+    regimes.add_commands(commands)
+    quantum.add_commands(commands)
     return parser
 
 
