@@ -1,6 +1,6 @@
 """Benchmark inference of all 19 models on CPU; the last stdout line is one JSON object.
 
-    .venv/bin/python benchmarks/inference.py [--repeats 200]
+    .venv/bin/python benchmarks/inference.py [--repeats 200] [--models all]
 
 Each model is trained briefly (inference cost does not depend on training length) on real
 BTC/USDT 1h features and saved to a temporary store by a child process, so the peak RSS reported
@@ -32,11 +32,11 @@ from core.models.store import Key, ModelStore
 KEY = Key("BTC/USDT", "1h", 1)
 
 
-def _train_all(store: ModelStore) -> None:
+def _train_all(store: ModelStore, model_ids: list[str]) -> None:
     dataset = prepare(load_candles("BTC/USDT", "1h", start="2024-04-01"), horizon=1)
     split, index = dataset.split()
     train, valid = dataset.window(index[split.train]), dataset.window(index[split.valid])
-    for model_id in registry.model_ids():
+    for model_id in model_ids:
         quick = {"max_epochs": 1} if registry.spec(model_id).sequence else {"n_estimators": 100, "early_stopping_rounds": 100}
         model = registry.create(model_id, **quick).fit(*train, *valid, seed=0, device="cpu")
         store.save(model, KEY, {"source": "benchmark"})
@@ -57,17 +57,19 @@ def _percentiles(call, repeats: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--models", default="all", help="'all', a family or ids a,b (e.g. linear,lstm)")
     parser.add_argument("--train-into", type=Path, help=argparse.SUPPRESS)  # the child's job
     args = parser.parse_args()
+    model_ids = registry.resolve_ids(args.models)
     if args.train_into is not None:
-        _train_all(ModelStore(args.train_into))
+        _train_all(ModelStore(args.train_into), model_ids)
         return
     root = Path(tempfile.mkdtemp(prefix="lydian-bench-"))
-    subprocess.run([sys.executable, __file__, "--train-into", str(root)], check=True)
+    subprocess.run([sys.executable, __file__, "--train-into", str(root), "--models", args.models], check=True)
     store = ModelStore(root)
 
     start = time.perf_counter()
-    models = {model_id: store.load(KEY, model_id) for model_id in registry.model_ids()}
+    models = {model_id: store.load(KEY, model_id) for model_id in model_ids}
     load_seconds = time.perf_counter() - start
     features = prepare(load_candles("BTC/USDT", "1h", start="2024-08-01"), horizon=1).features
 
