@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from core import __version__
-from core.cli import api, backtest, data, explain, models, patterns, portfolio, quantum, regimes, strategy
+from core.cli import api, backtest, data, explain, models, patterns, portfolio, quantum, regimes, sentiment, strategy
+from core.cli import agents as agents_cli
 from core.cli._common import EXIT_USAGE, Parser, add_group, add_source_args
 from core.errors import LydianError
 
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     portfolio.add_commands(commands)
     regimes.add_commands(commands)
     quantum.add_commands(commands)
+    agents_cli.add_commands(commands)
+    sentiment.add_commands(commands)
     return parser
 
 

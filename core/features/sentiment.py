@@ -1,0 +1,76 @@
+"""The sentiment feature group: per-bar statistics of scored texts, strictly point-in-time.
+
+Bar i (open o, close o + tf) reads the texts published in [close - latency - tf, close - latency):
+one bar's worth of texts, all public before the bar closed minus the latency. Prefix sums over
+the publish-sorted scores make a whole history one ``searchsorted`` per edge, not a loop per bar.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+GROUP = "sentiment"
+SYMBOLS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA")
+Z_WINDOW = 168  # one week of hourly bars: the scale a count or mean is compared with
+SOCIAL_PREFIXES = ("reddit", "twitter", "x/", "stocktwits", "telegram", "discord")
+
+
+def _edges(published: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    return np.searchsorted(published, cut, side="left")
+
+
+def _window_sum(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    prefix = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+    return prefix[hi] - prefix[lo]
+
+
+def _zscore(values: pd.Series, window: int) -> pd.Series:
+    """Each value against the trailing window ending at it (past and present only); 0 where flat."""
+    rolling = values.rolling(window, min_periods=2)
+    spread = rolling.std()
+    return ((values - rolling.mean()) / spread.where(spread > 0)).fillna(0.0)
+
+
+def sentiment_features(
+    bar_open: pd.DatetimeIndex, timeframe: pd.Timedelta, texts: pd.DataFrame, scores: np.ndarray, *,
+    latency: pd.Timedelta = pd.Timedelta(0), symbols: tuple[str, ...] = SYMBOLS, z_window: int = Z_WINDOW,
+) -> pd.DataFrame:
+    """One row per bar open: sentiment mean and dispersion, post/headline counts, z-scores, mentions.
+
+    ``texts`` is the point-in-time shape (``published`` UTC, ``source``, ``symbols``) and ``scores``
+    their scorer outputs in the same order. A bar with no texts reads mean 0 and std 0 with count 0.
+    """
+    if len(texts) != len(scores):
+        raise DataError(f"{len(texts)} texts but {len(scores)} scores")
+    if timeframe <= pd.Timedelta(0):
+        raise DataError("the timeframe must be positive")
+    order = np.argsort(texts["published"].to_numpy(), kind="stable")
+    published = texts["published"].to_numpy(dtype="datetime64[ns]")[order]
+    score = np.asarray(scores, dtype=np.float64)[order]
+    bar_open = pd.DatetimeIndex(bar_open)
+    cut = (bar_open + timeframe - latency).tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]") \
+        if bar_open.tz is not None else (bar_open + timeframe - latency).to_numpy(dtype="datetime64[ns]")
+    hi, lo = _edges(published, cut), _edges(published, cut - np.timedelta64(timeframe))
+    count = (hi - lo).astype(np.float64)
+    total, squares = _window_sum(score, lo, hi), _window_sum(score * score, lo, hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, 0.0)
+        std = np.where(count > 1, np.sqrt(np.maximum(squares / count - mean * mean, 0.0)), 0.0)
+    source = texts["source"].astype(str).str.lower().to_numpy()[order]
+    social = np.zeros(len(source), dtype=bool)
+    for prefix in SOCIAL_PREFIXES:
+        social |= np.char.startswith(source.astype(str), prefix)
+    out = pd.DataFrame(index=bar_open)
+    out["sent_mean"], out["sent_std"], out["sent_count"] = mean, std, count
+    out["sent_posts"] = _window_sum(social.astype(float), lo, hi)
+    out["sent_headlines"] = count - out["sent_posts"].to_numpy()
+    out["sent_count_z"] = _zscore(out["sent_count"], z_window).to_numpy()
+    out["sent_mean_z"] = _zscore(out["sent_mean"], z_window).to_numpy()
+    named = texts["symbols"].astype(str).to_numpy()[order] if "symbols" in texts.columns else np.full(len(order), "")
+    padded = np.char.add(np.char.add(",", named.astype(str)), ",")
+    for symbol in symbols:
+        out[f"mentions_{symbol}"] = _window_sum(np.char.find(padded, f",{symbol},") >= 0, lo, hi)
+    return out
