@@ -171,3 +171,19 @@ def test_cli_refuses_an_unknown_method_in_one_line(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["regimes", "--symbol", "BTC", "--method", "nope"])
     assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_accuracy_by_regime_has_known_answers_and_stand_aside_silences_only_anomalies() -> None:
+    from core.regimes import accuracy_by_regime, stand_aside
+
+    index = pd.date_range("2022-01-01", periods=8, freq="h", tz="UTC")
+    labels = pd.DataFrame({"regime": [0, 0, 0, 0, 1, 1, 1, 1], "anomaly_score": 0.0}, index=index)
+    predictions = pd.DataFrame({"p_up": [0.6, 0.6, 0.6, 0.6, 0.6, 0.4, 0.6, 0.4],
+                                "realised_direction": [1, 1, 1, 0, 0, 0, 1, 1], "expected_return": 0.01}, index=index)
+    board = accuracy_by_regime({"m": predictions}, labels).set_index("regime")
+    assert board.loc[0, "accuracy"] == 0.75 and board.loc[1, "accuracy"] == 0.5
+    assert board.loc[0, "always_up"] == 0.75 and board.loc[0, "edge_vs_always_up"] == 0.0  # no edge over always-up
+    assert board.loc[0, "accuracy_ci_low"] < 0.75 < board.loc[0, "accuracy_ci_high"] and board.loc[1, "n"] == 4
+    filtered = stand_aside(predictions, labels)
+    assert (filtered["p_up"].iloc[4:] == 0.5).all() and (filtered["p_up"].iloc[:4] == 0.6).all()
+    assert (filtered["expected_return"].iloc[4:] == 0).all() and filtered.attrs["stood_aside"] == 4

@@ -11,6 +11,7 @@ from core.regimes.errors import RegimeError
 from core.regimes.inputs import regime_inputs
 from core.regimes.store import load_detector, save_detector
 from core.regimes.summary import regime_table, summary, transition_matrix
+from core.regimes.uses import accuracy_by_regime, stand_aside
 from core.regimes.walk import Labelled, label_causally
 
 
@@ -21,5 +22,6 @@ def methods() -> tuple[str, ...]:
     return tuple(sorted(DETECTORS))
 
 
-__all__ = ["DETECTORS", "KINDS", "Detector", "Labelled", "RegimeError", "label_causally", "load_detector", "make",
-           "methods", "regime_inputs", "regime_table", "register", "save_detector", "summary", "transition_matrix"]
+__all__ = ["DETECTORS", "KINDS", "Detector", "Labelled", "RegimeError", "accuracy_by_regime", "label_causally", "load_detector", "make",
+           "methods", "regime_inputs", "regime_table", "register", "save_detector", "stand_aside", "summary",
+           "transition_matrix"]
