@@ -9,6 +9,7 @@ through here and never misses one.
 from __future__ import annotations
 
 import core.ensemble.model  # noqa: F401  (registers "ensemble")
+import core.quantum  # noqa: F401  (registers the quantum-kernel forecasters and their twins, issue 27)
 import core.statistical  # noqa: F401  (registers the statistical models, issue 21)
 from core.models.registry import (
     ModelSpec, UnknownModelError, create, create_for, forecaster_ids, model_ids, parameter_count, registry, resolve_ids,

@@ -106,3 +106,17 @@ def test_cli_list_names_methods_not_built(capsys: pytest.CaptureFixture[str]) ->
     payload = json.loads(capsys.readouterr().out)
     assert set(payload["solvers"]) == {"exact", "annealing", "qaoa", "vqe", "grover"}
     assert all(reason for reason in payload["not_built"].values())
+
+
+@pytest.mark.parametrize("model_id", ["qsvm", "svm_rbf_twin"])
+def test_kernel_classifiers_score_50_percent_on_a_random_walk(model_id: str) -> None:
+    from core.forecasters import create
+    from core.models.dataset import prepare
+    from tests.synthetic import ar1_candles
+
+    dataset = prepare(ar1_candles(3400, 0.0, seed=7), horizon=1)
+    x, y = dataset.window(dataset.labelled)
+    model = create(model_id).fit(x[:600], y[:600], x[600:800], y[600:800], seed=0)
+    p_up = model.predict(x[800:])["p_up"].to_numpy()
+    accuracy = float(np.mean((p_up > 0.5) == (y["direction"][800:].to_numpy() > 0.5)))
+    assert len(p_up) > 2000 and abs(accuracy - 0.5) <= 0.03

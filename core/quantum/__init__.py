@@ -7,10 +7,26 @@ Qiskit and dwave-samplers are the pip extra ``quantum`` and are imported only wh
 
 from __future__ import annotations
 
+from core.models import registry
+from core.quantum.qml import FAMILY, KernelConfig, KernelSvm, RbfTwin
 from core.quantum.qubo import QuboError, Selection, ensemble_selection, portfolio_selection
 from core.quantum.solvers import QUANTUM_LABEL, SOLVERS, Solution, SolverError, solve
 
 EXTRA = "quantum"
+KERNEL_LIBRARIES = ("qiskit", "qiskit_machine_learning", "sklearn")
+
+# id -> (class, library modules, description); the quantum models and their classical twins side by side
+MODELS: dict[str, tuple[type[KernelSvm], tuple[str, ...], str]] = {
+    "qsvm": (KernelSvm, KERNEL_LIBRARIES, "quantum-kernel SVM: ZZ feature-map fidelity kernel on 3 principal axes "
+             "(classical statevector simulation)"),
+    "svm_rbf_twin": (RbfTwin, ("sklearn",), "classical twin of qsvm: the same SVM and inputs with an RBF kernel"),
+}
+
+for _id, (_cls, _requires, _description) in MODELS.items():
+    registry.register(registry.ModelSpec(
+        _id, FAMILY, _description, KernelConfig(), lambda model_id, config, cls=_cls: cls(model_id, config),
+        sequence=False, tags=_cls.tags, requires=_requires, extra=EXTRA if _cls.quantum else "",
+    ))
 
 # Methods the specification names that have no meaningful construction here, and why (`lydian quantum list`).
 NOT_BUILT = {
@@ -19,5 +35,5 @@ NOT_BUILT = {
     "quantum_lstm": "a variational circuit per gate per step is beyond this machine's budget for now",
 }
 
-__all__ = ["EXTRA", "NOT_BUILT", "QUANTUM_LABEL", "QuboError", "SOLVERS", "Selection", "Solution", "SolverError",
+__all__ = ["EXTRA", "MODELS", "NOT_BUILT", "QUANTUM_LABEL", "QuboError", "SOLVERS", "Selection", "Solution", "SolverError",
            "ensemble_selection", "portfolio_selection", "solve"]
