@@ -187,3 +187,23 @@ def test_accuracy_by_regime_has_known_answers_and_stand_aside_silences_only_anom
     filtered = stand_aside(predictions, labels)
     assert (filtered["p_up"].iloc[4:] == 0.5).all() and (filtered["p_up"].iloc[:4] == 0.6).all()
     assert (filtered["expected_return"].iloc[4:] == 0).all() and filtered.attrs["stood_aside"] == 4
+
+
+def test_api_regimes_and_anomalies_match_the_core(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from core.api.app import create_app
+    from core.api.settings import ApiSettings
+
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}", jwt_secret="x" * 40, rate_limit=0)
+    with TestClient(create_app(settings)) as client:
+        params = {"symbol": "BTC", "method": "kmeans", "bars": 1200, "refit_every": 300}
+        answer = client.get("/api/ai/regimes", params=params)
+        assert answer.status_code == 200, answer.text
+        report = answer.json()
+        assert report["method"] == "kmeans" and report["n_labelled"] > 500 and len(report["recent"]) == 10
+        assert sum(r["share"] for r in report["regimes"]) == pytest.approx(1.0)
+        found = client.get("/api/ai/anomalies", params={"symbol": "BTC", "bars": 1200, "refit_every": 300}).json()
+        assert found["method"] == "isolation_forest" and found["n_anomalies"] >= 0
+        bad = client.get("/api/ai/regimes", params={"symbol": "BTC", "method": "nope"})
+        assert bad.status_code == 422 and "kmeans" in bad.text

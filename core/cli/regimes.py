@@ -104,19 +104,15 @@ def regimes_command(args: argparse.Namespace) -> int:
 
 
 def anomalies_command(args: argparse.Namespace) -> int:
-    labelled = _run(args)
-    labels = labelled.labels
-    flagged = labels[labels["regime"] == 1] if labelled.kind == "anomaly" else labels.nlargest(args.last, "anomaly_score")
-    recent = flagged.tail(args.last)
-    report = {"method": labelled.method, "kind": labelled.kind, "n_labelled": int(len(labels)),
-              "n_anomalies": int((labels["regime"] == 1).sum()) if labelled.kind == "anomaly" else None,
-              "recent": [{"timestamp": str(t), "anomaly_score": float(s)} for t, s in recent["anomaly_score"].items()]}
+    from core.regimes.summary import anomaly_report
+
+    report = anomaly_report(_run(args), args.last)
     if args.json:
         print_json(report)
         return 0
-    if labelled.kind != "anomaly":
-        print(f"lydian: note: {labelled.method} is a regime detector; listing its highest scores", file=sys.stderr)
-    print(f"{labelled.method}: {report['n_labelled']:,} bars scored causally; "
+    if report["kind"] != "anomaly":
+        print(f"lydian: note: {report['method']} is a regime detector; listing its highest scores", file=sys.stderr)
+    print(f"{report['method']}: {report['n_labelled']:,} bars scored causally from {report['first_labelled'][:16]}; "
           f"{report['n_anomalies'] if report['n_anomalies'] is not None else '-'} marked anomalous")
     for row in report["recent"]:
         print(f"  {row['timestamp'][:16]}  score {row['anomaly_score']:.4f}")

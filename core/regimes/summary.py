@@ -62,3 +62,17 @@ def summary(labelled: Any) -> dict[str, Any]:
 def _num(value: Any) -> float | int | None:
     value = float(value)
     return None if not np.isfinite(value) else (int(value) if value.is_integer() and abs(value) > 1 else value)
+
+
+def anomaly_report(labelled: Any, last: int = 10) -> dict[str, Any]:
+    """The JSON of `lydian anomalies --json`: how many bars were marked and the most recent ones.
+
+    A regime detector marks nothing; its ``recent`` lists its ``last`` highest anomaly scores instead.
+    """
+    labels = labelled.labels
+    is_anomaly = labelled.kind == "anomaly"
+    flagged = labels[labels["regime"] == 1].tail(last) if is_anomaly else labels.nlargest(last, "anomaly_score")
+    return {"method": labelled.method, "kind": labelled.kind, "n_labelled": int(len(labels)),
+            "first_labelled": str(labels.index[0]),
+            "n_anomalies": int((labels["regime"] == 1).sum()) if is_anomaly else None,
+            "recent": [{"timestamp": str(t), "anomaly_score": float(s)} for t, s in flagged["anomaly_score"].items()]}
