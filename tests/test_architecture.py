@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "core.forecasters": 4, "core.ensemble_configs": 4,
     # 5 evaluation and analysis
     "core.backtest": 5, "core.explain": 5, "core.patterns": 5, "core.policy": 5, "core.portfolio": 5,
+    "core.agents": 5,  # RL agents judged on the policy layer's execution and statistics
     "core.service": 6,  # the façade every face calls
     "core.api": 7, "core.cli": 7,  # the faces in core (the dashboard, app/, is a face outside it)
 }
