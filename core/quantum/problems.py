@@ -9,18 +9,23 @@ from core.quantum.qubo import QuboError, Selection, portfolio_selection
 
 
 def aligned_returns(symbols: list[str], timeframe: str, lookback: int, end: str | None = None) -> tuple[list[str], np.ndarray]:
-    """Log returns of the last `lookback` bars every symbol shares, up to `end` (nothing later is read)."""
+    """Log returns of the last `lookback` bars every bundled symbol shares, up to `end` (nothing later is read)."""
     from core.data import load_candles
 
-    closes = {}
+    candles = {}
     for word in symbols:
         frame = load_candles(word, timeframe, None, end)
-        closes[frame.attrs.get("symbol", word)] = frame["close"]
-    table = pd.DataFrame(closes).dropna()
+        candles[frame.attrs.get("symbol", word)] = frame
+    return shared_returns(candles, lookback, timeframe)
+
+
+def shared_returns(candles: dict[str, pd.DataFrame], lookback: int, timeframe: str = "") -> tuple[list[str], np.ndarray]:
+    """Close-to-close log returns of the last `lookback` bars all markets share (any candle source)."""
+    table = pd.DataFrame({symbol: frame["close"] for symbol, frame in candles.items()}).dropna()
     returns = np.log(table).diff().dropna().tail(lookback)
     if len(returns) < 3:
-        raise QuboError(f"{', '.join(closes)} share only {len(returns)} bars at {timeframe}: too few for a covariance")
-    return list(closes), returns.to_numpy()
+        raise QuboError(f"{', '.join(candles)} share only {len(returns)} bars {timeframe}: too few for a covariance")
+    return list(candles), returns.to_numpy()
 
 
 def portfolio_problem(symbols: list[str], timeframe: str, k: int, lookback: int = 720, risk_aversion: float = 1.0,

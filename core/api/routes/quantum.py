@@ -1,0 +1,54 @@
+"""Budgeted selections solved exactly, by annealing and by simulated quantum algorithms (`core.quantum`).
+
+The same answers as ``lydian quantum solve|list``. Every result carries ``simulated: true`` and its
+label: no quantum computer is reachable, the quantum algorithms run on a classical simulator.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from core.api.auth import Identity, reader
+from core.api.context import READ_ERRORS, Context, context
+from core.api.schemas import Strict, Symbol, Timeframe
+
+router = APIRouter(tags=["quantum"])
+MAX_CIRCUIT_ITEMS = 6  # a request must answer in seconds: larger circuits belong to `lydian quantum solve`
+Ctx = Annotated[Context, Depends(context)]
+Reader = Annotated[Identity, Depends(reader)]
+
+
+class SolveQuery(Strict):
+    symbols: list[Symbol] = Field(min_length=2, max_length=12, description="markets to choose from")
+    timeframe: Timeframe = "1h"
+    k: int = Field(ge=1, le=11, description="how many markets to choose")
+    solver: Literal["exact", "annealing", "qaoa", "vqe", "grover"] = "exact"
+    lookback: int = Field(720, ge=24, le=5_000, description="bars of returns behind the mean and covariance")
+    risk_aversion: float = Field(1.0, ge=0, le=1000, description="weight of variance against mean")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+@router.get("/quantum/solve", responses=READ_ERRORS,
+            summary="Choose k markets (mean-variance QUBO) with one solver, scored against the exact optimum")
+def quantum_solve(query: Annotated[SolveQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
+    from core.quantum import SolverError, solve
+    from core.quantum.problems import shared_returns, window_problem
+
+    candles = {s: ctx.markets.candles(s, query.timeframe)
+               for s in dict.fromkeys(ctx.markets.check(s, query.timeframe) for s in query.symbols)}
+    if query.solver in ("qaoa", "vqe", "grover") and len(candles) > MAX_CIRCUIT_ITEMS:
+        raise SolverError(f"the API simulates circuits for at most {MAX_CIRCUIT_ITEMS} markets; "
+                          f"use 'lydian quantum solve' for {len(candles)}")
+    labels, returns = shared_returns(candles, query.lookback, query.timeframe)
+    problem = window_problem(labels, returns, query.k, query.risk_aversion)
+    return solve(problem, query.solver, seed=query.seed).to_dict()
+
+
+@router.get("/quantum/list", summary="The solvers, their labels, and the named methods not built with the reason")
+def quantum_list(_: Reader) -> dict[str, Any]:
+    from core.quantum import NOT_BUILT, SOLVERS
+
+    return {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT, "simulated": True}
