@@ -25,7 +25,7 @@ from core.models import registry as model_registry
 from core.models.dataset import prepare
 from core.models.store import Key, ModelFileError, ModelStore
 
-FAST = {"max_epochs": 2, "lookback": 16, "patience": 1}  # enough to exercise training, seconds per model
+FAST = {"max_epochs": 2, "lookback": 16, "patience": 1, "hidden": 32}  # enough to exercise training, seconds per model
 KEY = Key("BTC/USDT", "1h", 1)
 
 
