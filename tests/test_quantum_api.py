@@ -41,3 +41,24 @@ def test_bad_queries_are_refused(client: TestClient, params: dict) -> None:
 def test_list_names_solvers_and_methods_not_built(client: TestClient) -> None:
     body = client.get("/api/ai/quantum/list").json()
     assert "qaoa" in body["solvers"] and body["not_built"] and body["simulated"] is True
+
+
+def test_quantum_page_compares_solvers_and_says_simulated() -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from sidebar import Selection
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app" / "views" / "Quantum.py"), default_timeout=120)
+    at.session_state["market"] = Selection("BTC/USDT", "1h", 2000)
+    at.run()
+    assert not at.exception and at.info  # nothing runs before the button
+    at.multiselect(key="quantum_symbols").set_value(["BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT"])
+    at.multiselect(key="quantum_solvers").set_value(["exact", "annealing"])
+    at.button(key="quantum_run").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table.index) == ["exact", "annealing"] and table.loc["exact", "approximation_ratio"] == 1.0
+    assert "classical simulation of a quantum algorithm" in " ".join(c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from core.models import registry
 from core.quantum.qml import FAMILY, KernelConfig, KernelSvm, RbfTwin
 from core.quantum.qubo import QuboError, Selection, ensemble_selection, portfolio_selection
-from core.quantum.solvers import QUANTUM_LABEL, SOLVERS, Solution, SolverError, solve
+from core.quantum.solvers import QUANTUM_LABEL, SOLVERS, Solution, SolverError, compare, solve
 
 EXTRA = "quantum"
 KERNEL_LIBRARIES = ("qiskit", "qiskit_machine_learning", "sklearn")
@@ -36,4 +36,4 @@ NOT_BUILT = {
 }
 
 __all__ = ["EXTRA", "MODELS", "NOT_BUILT", "QUANTUM_LABEL", "QuboError", "SOLVERS", "Selection", "Solution", "SolverError",
-           "ensemble_selection", "portfolio_selection", "solve"]
+           "compare", "ensemble_selection", "portfolio_selection", "solve"]

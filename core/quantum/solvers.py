@@ -185,3 +185,8 @@ def solve(problem: Selection, solver: str, seed: int = 0) -> Solution:
     qubits = 0 if solver in ("exact", "annealing") else problem.n + meta.get("value_qubits", 0)
     return Solution(solver, label, problem.chosen(x), feasible, value, best, ratio, p_optimal, qubits,
                     meta["depth"], meta["shots"], round(wall, 4))
+
+
+def compare(problem: Selection, solvers: list[str], seed: int = 0) -> list[Solution]:
+    """Several solvers on one problem, in the given order (the Quantum page's table and the benchmark)."""
+    return [solve(problem, name, seed=seed) for name in solvers]
