@@ -170,3 +170,24 @@ def test_bar_grid_and_bad_ranges() -> None:
     assert pipeline.bar_opens("4h", "2022-01-01T01:00", "2022-01-01T12:00").hour.tolist() == [4, 8, 12]
     with pytest.raises(DataError, match="before start"):
         pipeline.bar_opens("1h", "2022-01-02", "2022-01-01")
+
+
+def test_api_sentiment_matches_the_core_and_lists_the_scorers(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from core.api.app import create_app
+    from core.api.settings import ApiSettings
+    from core.data import load_candles
+    from core.text import market
+
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}", jwt_secret="x" * 40, rate_limit=0)
+    with TestClient(create_app(settings)) as client:
+        listed = client.get("/api/ai/sentiment/scorers").json()
+        assert {row["name"] for row in listed} >= {"vader", "phrasebank", "finbert"}
+        answer = client.get("/api/ai/sentiment", params={"symbol": "BTC", "days": 30, "last": 5})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert client.get("/api/ai/sentiment", params={"symbol": "BTC", "source": "tweets"}).status_code == 422
+    core = market.report(load_candles("BTC/USDT", "1h"), "1h", days=30)
+    assert body["ablation"]["with"]["ic"] == pytest.approx(core["ablation"]["with"]["ic"])
+    assert [row["sent_mean"] for row in body["features"]] == pytest.approx(core["features"]["sent_mean"].tail(5).tolist())
