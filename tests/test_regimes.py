@@ -207,3 +207,14 @@ def test_api_regimes_and_anomalies_match_the_core(tmp_path) -> None:
         assert found["method"] == "isolation_forest" and found["n_anomalies"] >= 0
         bad = client.get("/api/ai/regimes", params={"symbol": "BTC", "method": "nope"})
         assert bad.status_code == 422 and "kmeans" in bad.text
+
+
+def test_regimes_page_draws_the_coloured_chart_and_tables() -> None:
+    from tests.pages import open_page
+
+    at = open_page("views/Regimes.py")
+    assert at.title[0].value == "Regimes"
+    regimes, transitions = (d.value for d in at.dataframe)
+    assert regimes["share"].sum() == pytest.approx(1.0) and "mean duration (bars)" in regimes.columns
+    assert transitions.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    assert not at.error and "computed from bars up to it only" in at.caption[0].value
