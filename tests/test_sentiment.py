@@ -191,3 +191,16 @@ def test_api_sentiment_matches_the_core_and_lists_the_scorers(tmp_path: Path) ->
     core = market.report(load_candles("BTC/USDT", "1h"), "1h", days=30)
     assert body["ablation"]["with"]["ic"] == pytest.approx(core["ablation"]["with"]["ic"])
     assert [row["sent_mean"] for row in body["features"]] == pytest.approx(core["features"]["sent_mean"].tail(5).tolist())
+
+
+def test_the_sentiment_page_draws_the_index_the_texts_and_the_ablation() -> None:
+    from tests.pages import open_page
+
+    at = open_page("views/Sentiment.py", timeout=120)
+    at.number_input(key="sentiment_days").set_value(30).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "Sentiment"
+    tables = [element.value for element in at.dataframe]
+    ablation = next(t for t in tables if "variant" in t.columns)
+    assert ablation["variant"].tolist() == ["without", "with"] and ablation["ic_low"].notna().all()
+    assert any({"published", "text"} <= set(t.columns) and len(t) > 0 for t in tables)
