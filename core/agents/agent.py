@@ -8,6 +8,7 @@ and a seal over itself. A file whose digest or seal does not match is refused be
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ def _build(spec: AgentSpec, env: gym.Env | Any, seed: int) -> Any:
 
     torch.set_num_threads(1)  # tiny networks: threads cost more than they give
     policy = "MlpLstmPolicy" if spec.recurrent else "MlpPolicy"
-    return spec.algorithm()(policy, env, seed=seed, device="cpu", verbose=0, **spec.kwargs)
+    kwargs = copy.deepcopy(spec.kwargs)  # SB3 writes into policy_kwargs; the registry's dicts stay untouched
+    return spec.algorithm()(policy, env, seed=seed, device="cpu", verbose=0, **kwargs)
 
 
 @dataclass
@@ -95,7 +97,7 @@ class Agent:
     @classmethod
     def load(cls, folder: Path) -> Agent:
         """Rebuild the policy from the JSON config and load the weights; refuse anything tampered with."""
-        from safetensors import SafetensorsError
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         try:
@@ -112,7 +114,7 @@ class Agent:
         model = _build(spec, _Spaces(gym.spaces.Box(-CLIP, CLIP, (size,), np.float32), actions), config["seed"])
         try:
             model.policy.load_state_dict(load_file(str(folder / WEIGHTS)), strict=True)
-        except (SafetensorsError, RuntimeError, OSError) as exc:
+        except (SafetensorError, RuntimeError, OSError) as exc:
             raise LydianError(f"{folder}: the weights do not fit agent {spec.id}: {exc}") from exc
         model.policy.set_training_mode(False)
         return cls(spec, model, config)

@@ -61,7 +61,8 @@ _NO_MARL = ("no maintained multi-agent learner is installed (tianshou 2 does not
 
 AGENTS: dict[str, AgentSpec] = {s.id: s for s in (
     AgentSpec("dqn", "dqn", _SB3, "DQN", f"{_SB3}:DQN", kwargs=_DQN),
-    AgentSpec("qrdqn", "dqn", _CONTRIB, "Quantile-regression DQN", f"{_CONTRIB}:QRDQN", kwargs=_DQN),
+    AgentSpec("qrdqn", "dqn", _CONTRIB, "Quantile-regression DQN", f"{_CONTRIB}:QRDQN",
+              kwargs={**_DQN, "policy_kwargs": {**NET, "n_quantiles": 25}}),
     AgentSpec("a2c", "policy_gradient", _SB3, "A2C", f"{_SB3}:A2C", kwargs={"n_steps": 32, "learning_rate": 7e-4,
                                                                          "policy_kwargs": NET}),
     AgentSpec("a3c", "policy_gradient", _SB3, "A3C as A2C with 4 synchronous parallel actors (what modern "

@@ -1,0 +1,188 @@
+"""RL agents: known answers (a planted sine is traded at a profit, a random walk yields no edge, costs
+cut trading), no look-ahead in the environment, and the registry contract (train, act, save/load, refuse tampering).
+
+Sizes are tiny (hundreds of bars, a few thousand steps, small seeds) so the file stays fast on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("stable_baselines3", reason="the 'agents' extra (stable_baselines3, sb3-contrib) is not installed")
+
+from core.agents import AGENTS, Agent, TradingEnv, WalkConfig, available, causal_features, fit_normaliser, walk_forward
+from core.cli import main
+from core.errors import LydianError
+from core.policy.execution import Execution, execute
+from tests.synthetic import ar1_candles
+
+SINE = WalkConfig(train_bars=600, test_bars=300, steps=2500, seeds=1, window=8)
+KEYS = {"id", "seeds", "sharpe_mean", "sharpe_std", "deflated_sharpe", "total_return_mean", "turnover_mean"}
+
+
+def sine_candles(n: int, seed: int = 0, period: int = 24, amplitude: float = 0.03, noise: float = 0.002) -> pd.DataFrame:
+    """Hourly candles whose log price is a sine plus noise: a pattern an agent can learn to trade."""
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(amplitude * np.sin(2 * np.pi * np.arange(n) / period) + rng.normal(0, noise, n))
+    open_ = np.concatenate([[close[0]], close[:-1]])
+    index = pd.date_range("2020-01-01", periods=n, freq="h", tz="UTC", name="timestamp")
+    return pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.001, "low": np.minimum(open_, close) * 0.999,
+                         "close": close, "volume": rng.lognormal(3, 0.3, n)}, index=index)
+
+
+def env_over(candles: pd.DataFrame, rows: np.ndarray, **kwargs) -> TradingEnv:
+    return TradingEnv(candles, rows, fit_normaliser(causal_features(candles)[:300]), window=8, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def sine() -> pd.DataFrame:
+    return sine_candles(900)
+
+
+@pytest.fixture(scope="module")
+def dqn_cheap(sine: pd.DataFrame) -> dict:
+    return walk_forward(sine, ["dqn"], SINE, Execution(fee=0.0005))
+
+
+def test_env_passes_gymnasium_checker() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    candles = sine_candles(400)
+    for continuous in (False, True):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*render.*")  # no render modes, by design
+            check_env(env_over(candles, np.arange(300), continuous=continuous), skip_render_check=True)
+
+
+def test_env_rewards_are_the_policy_layers_after_cost_returns() -> None:
+    candles = ar1_candles(400, 0.0, seed=3)
+    execution = Execution(fee=0.002, latency=1)
+    env = env_over(candles, np.arange(50, 400), execution=execution)
+    env.reset(seed=0)
+    actions = np.random.default_rng(0).integers(0, 3, len(env.rows))
+    rewards, positions = [], []
+    for action in actions:
+        _, reward, done, _, info = env.step(action)
+        rewards.append(reward)
+        positions.append(info["position"])
+    table = execute(np.array(positions), candles, env.rows, execution)
+    assert done and len(table) == len(env.rows)
+    np.testing.assert_allclose(rewards, np.log1p(table["net_return"].to_numpy()), atol=1e-12)
+
+
+def test_observation_at_t_ignores_later_bars() -> None:
+    candles = ar1_candles(300, 0.0, seed=4)
+    changed = candles.copy()
+    changed.iloc[151:] *= 1.5  # every bar after t = 150 moves
+    changed.iloc[151:, changed.columns.get_loc("volume")] *= 3
+    normaliser = fit_normaliser(causal_features(candles)[:100])
+    first, second = (TradingEnv(c, np.arange(150, 290), normaliser, window=8) for c in (candles, changed))
+    obs_a, _ = first.reset()
+    obs_b, _ = second.reset()
+    np.testing.assert_array_equal(obs_a, obs_b)
+    assert first.rows[0] == 150
+
+
+def test_no_fill_at_the_decision_bars_price() -> None:
+    candles = ar1_candles(300, 0.0, seed=5)
+    t = 150
+    base = env_over(candles, np.arange(t, 290))
+    base.reset()
+    reward = base.step(2)[1]  # long at bar t's close
+    own_price = candles.copy()
+    own_price.iloc[t, own_price.columns.get_loc("close")] *= 1.3  # the decision bar's own price
+    own_price.iloc[t, own_price.columns.get_loc("open")] *= 1.3
+    env = env_over(own_price, np.arange(t, 290))
+    env.reset()
+    assert env.step(2)[1] == pytest.approx(reward)
+    next_open = candles.copy()
+    next_open.iloc[t + 1, next_open.columns.get_loc("open")] *= 1.05  # the fill price is bar t+1's open
+    env = env_over(next_open, np.arange(t, 290))
+    env.reset()
+    expected = np.log1p(next_open["open"].iloc[t + 2] / next_open["open"].iloc[t + 1] - 1 - 0.001)
+    assert env.step(2)[1] == pytest.approx(expected) and env.step(2)[1] != pytest.approx(reward)
+
+
+@pytest.mark.parametrize("agent_id", ["ppo", "dqn"])
+def test_agents_profit_on_a_noisy_sine_after_costs(agent_id: str, sine: pd.DataFrame, dqn_cheap: dict) -> None:
+    result = dqn_cheap if agent_id == "dqn" else walk_forward(sine, [agent_id], SINE, Execution(fee=0.0005))
+    row, hold = result["agents"][0], result["baselines"][0]
+    assert row["total_return_mean"] > 0.2 and row["total_return_mean"] > hold["total_return_mean"] + 0.2
+    assert row["sharpe_mean"] > 5 and row["deflated_sharpe"] > 0.95
+
+
+def test_tenfold_costs_make_the_agent_trade_less(sine: pd.DataFrame, dqn_cheap: dict) -> None:
+    dear = walk_forward(sine, ["dqn"], SINE, Execution(fee=0.005))
+    assert dear["agents"][0]["turnover_mean"] < 0.8 * dqn_cheap["agents"][0]["turnover_mean"]
+
+
+def test_random_walk_gives_no_agent_a_deflated_sharpe_above_095() -> None:
+    walk = ar1_candles(900, 0.0, seed=1)
+    result = walk_forward(walk, ["a2c", "ppo"], WalkConfig(600, 300, 1000, 2, 8), Execution(fee=0.0005))
+    assert result["trials"] == 4 and 0.0 <= result["pbo"] <= 1.0
+    for row in result["agents"]:
+        assert KEYS <= set(row) and row["seeds"] == 2
+        assert all(d < 0.95 for d in row["deflated_sharpe_seeds"]) and row["deflated_sharpe"] < 0.95
+
+
+def test_every_named_method_is_listed_and_unavailable_ones_say_why(capsys: pytest.CaptureFixture) -> None:
+    assert main(["agents", "list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    ids = {e["id"] for e in entries}
+    assert {"dqn", "qrdqn", "a2c", "a3c", "ppo", "recurrent_ppo", "trpo", "ddpg", "td3", "sac", "double_dqn",
+            "dueling_dqn", "noisy_dqn", "prioritized_dqn", "c51", "rainbow", "iql", "qmix", "maddpg", "commnet",
+            "coma"} <= ids
+    for entry in entries:
+        assert {"id", "family", "library", "available"} <= set(entry)
+        assert entry["available"] or len(entry["reason"]) > 20
+
+
+@pytest.mark.parametrize("agent_id", available())
+def test_agent_contract_train_act_save_load_refuse_tampering(agent_id: str, tmp_path) -> None:
+    candles = sine_candles(400)
+    spec = AGENTS[agent_id]
+    agent = Agent.train(agent_id, env_over(candles, np.arange(20, 300), continuous=spec.continuous), 300, seed=0)
+    test_env = env_over(candles, np.arange(300, 400), continuous=spec.continuous)
+    actions = agent.act(test_env)
+    assert len(actions) == len(test_env.rows) and np.all(np.abs(actions) <= 1)
+    folder = agent.save(tmp_path / agent_id)
+    assert sorted(p.name for p in folder.iterdir()) == ["agent.json", "weights.safetensors"]
+    np.testing.assert_array_equal(Agent.load(folder).act(test_env), actions)
+    weights = folder / "weights.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(LydianError, match="modified"):
+        Agent.load(folder)
+
+
+def test_tampered_config_and_pickled_zip_are_refused(tmp_path) -> None:
+    candles = sine_candles(400)
+    folder = Agent.train("a2c", env_over(candles, np.arange(20, 300)), 64, seed=0).save(tmp_path / "a2c")
+    config = json.loads((folder / "agent.json").read_text())
+    config["normaliser"]["mean"][0] += 1.0
+    (folder / "agent.json").write_text(json.dumps(config))
+    with pytest.raises(LydianError, match="modified"):
+        Agent.load(folder)
+    (tmp_path / "sb3").mkdir()
+    (tmp_path / "sb3" / "agent.zip").write_bytes(b"PK\x03\x04 pickled policy")
+    with pytest.raises(LydianError, match="not a saved Lydian agent"):
+        Agent.load(tmp_path / "sb3")
+
+
+def test_cli_backtest_json_contract(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "sine.csv"
+    sine_candles(500).to_csv(path)
+    argv = ["agents", "backtest", "--file", str(path), "--timeframe", "1h", "--agents", "a2c", "--seeds", "2",
+            "--steps", "64", "--train-bars", "300", "--test-bars", "200", "--window", "8", "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert KEYS <= set(result["agents"][0]) and KEYS <= set(result["baselines"][0])
+    assert result["baselines"][0]["id"] == "buy_and_hold" and 0 <= result["agents"][0]["deflated_sharpe"] <= 1
+    assert main(["agents", "backtest", "--file", str(path), "--agents", "rainbow"]) == 2
+    assert "not available" in capsys.readouterr().err
