@@ -186,3 +186,28 @@ def test_cli_backtest_json_contract(tmp_path, capsys: pytest.CaptureFixture) -> 
     assert result["baselines"][0]["id"] == "buy_and_hold" and 0 <= result["agents"][0]["deflated_sharpe"] <= 1
     assert main(["agents", "backtest", "--file", str(path), "--agents", "rainbow"]) == 2
     assert "not available" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    from fastapi.testclient import TestClient
+
+    from core.api.app import create_app
+    from core.api.settings import ApiSettings
+
+    database = tmp_path_factory.mktemp("agents_api") / "api.db"
+    settings = ApiSettings(database_url=f"sqlite:///{database}", jwt_secret="x" * 40, rate_limit=0)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_api_lists_agents_and_backtests_with_the_cli_keys(client) -> None:
+    listing = client.get("/api/ai/agents/list")
+    assert listing.status_code == 200 and {e["id"] for e in listing.json()} == set(AGENTS)
+    params = {"symbol": "BTC", "timeframe": "1h", "agents": ["a2c"], "seeds": 1, "steps": 64, "bars": 300}
+    answer = client.get("/api/ai/agents/backtest", params=params)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert KEYS <= set(body["agents"][0]) and body["baselines"][0]["id"] == "buy_and_hold"
+    refused = client.get("/api/ai/agents/backtest", params={**params, "agents": ["qmix"]})
+    assert 400 <= refused.status_code < 500 and "not available" in refused.text

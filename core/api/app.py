@@ -26,12 +26,13 @@ from core.api.context import PREFIX, Context
 from core.db import Database
 from core.api.markets import Markets
 from core.api.middleware import Guard
+from core.api.routes import agents as agents_routes
 from core.api.routes import ensemble, insight, models, predict, quantum, regimes, sentiment, strategy, train
 from core.api.service import Predictor
 from core.api.settings import ApiSettings
 
 ROUTERS = (models.router, predict.router, ensemble.router, insight.router, train.router, strategy.router, regimes.router,
-           quantum.router, sentiment.router)
+           quantum.router, sentiment.router, agents_routes.router)
 log = logging.getLogger("lydian.api")
 
 DESCRIPTION = """Forecasts, the ensemble signal and training jobs over the same core as the `lydian`
