@@ -47,30 +47,27 @@ def sentiment_features(
         raise DataError(f"{len(texts)} texts but {len(scores)} scores")
     if timeframe <= pd.Timedelta(0):
         raise DataError("the timeframe must be positive")
-    order = np.argsort(texts["published"].to_numpy(), kind="stable")
-    published = texts["published"].to_numpy(dtype="datetime64[ns]")[order]
-    score = np.asarray(scores, dtype=np.float64)[order]
+    published = pd.DatetimeIndex(texts["published"]).asi8  # int64 ns, UTC (naive times are taken as UTC)
+    order = np.argsort(published, kind="stable")
+    published, score = published[order], np.asarray(scores, dtype=np.float64)[order]
     bar_open = pd.DatetimeIndex(bar_open)
-    cut = (bar_open + timeframe - latency).tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]") \
-        if bar_open.tz is not None else (bar_open + timeframe - latency).to_numpy(dtype="datetime64[ns]")
-    hi, lo = _edges(published, cut), _edges(published, cut - np.timedelta64(timeframe))
+    cut = bar_open.asi8 + (timeframe - latency).value
+    hi, lo = _edges(published, cut), _edges(published, cut - timeframe.value)
     count = (hi - lo).astype(np.float64)
     total, squares = _window_sum(score, lo, hi), _window_sum(score * score, lo, hi)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, 0.0)
         std = np.where(count > 1, np.sqrt(np.maximum(squares / count - mean * mean, 0.0)), 0.0)
-    source = texts["source"].astype(str).str.lower().to_numpy()[order]
-    social = np.zeros(len(source), dtype=bool)
-    for prefix in SOCIAL_PREFIXES:
-        social |= np.char.startswith(source.astype(str), prefix)
+    social = texts["source"].astype(str).str.lower().str.startswith(SOCIAL_PREFIXES).to_numpy(dtype=float)[order]
     out = pd.DataFrame(index=bar_open)
     out["sent_mean"], out["sent_std"], out["sent_count"] = mean, std, count
-    out["sent_posts"] = _window_sum(social.astype(float), lo, hi)
+    out["sent_posts"] = _window_sum(social, lo, hi)
     out["sent_headlines"] = count - out["sent_posts"].to_numpy()
     out["sent_count_z"] = _zscore(out["sent_count"], z_window).to_numpy()
     out["sent_mean_z"] = _zscore(out["sent_mean"], z_window).to_numpy()
-    named = texts["symbols"].astype(str).to_numpy()[order] if "symbols" in texts.columns else np.full(len(order), "")
-    padded = np.char.add(np.char.add(",", named.astype(str)), ",")
+    listed = texts["symbols"].astype(str).str.replace(" ", "") if "symbols" in texts.columns else pd.Series("", texts.index)
+    named = "," + listed.str.upper() + ","
     for symbol in symbols:
-        out[f"mentions_{symbol}"] = _window_sum(np.char.find(padded, f",{symbol},") >= 0, lo, hi)
+        mentioned = named.str.contains(f",{symbol},", regex=False).to_numpy(dtype=float)[order]
+        out[f"mentions_{symbol}"] = _window_sum(mentioned, lo, hi)
     return out
