@@ -14,7 +14,7 @@ import streamlit as st
 import sidebar
 
 PAGES = ("Forecast", "Data", "Models", "Compare", "Patterns", "Train", "Explain", "Ensemble", "Strategy", "Regimes",
-         "Quantum", "Sentiment")  # views/<name>.py
+         "Quantum", "Sentiment", "Agents")  # views/<name>.py
 WITHOUT_CANDLES = {"Data"}  # pages that work before any candles exist (the Data page imports them)
 
 st.set_page_config(page_title="Lydian", page_icon="📈", layout="wide")

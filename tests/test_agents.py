@@ -211,3 +211,20 @@ def test_api_lists_agents_and_backtests_with_the_cli_keys(client) -> None:
     assert KEYS <= set(body["agents"][0]) and body["baselines"][0]["id"] == "buy_and_hold"
     refused = client.get("/api/ai/agents/backtest", params={**params, "agents": ["qmix"]})
     assert 400 <= refused.status_code < 500 and "not available" in refused.text
+
+
+def test_agents_page_runs_and_shows_every_seed_beside_buy_and_hold() -> None:
+    from tests.pages import open_page
+
+    at = open_page("views/Agents.py", timeout=120)
+    assert any("press **Run**" in i.value for i in at.info)
+    at.multiselect(key="agents_ids").set_value(["a2c"])
+    at.number_input(key="agents_seeds").set_value(2)
+    at.number_input(key="agents_steps").set_value(256)
+    at.number_input(key="agents_bars").set_value(600)
+    at.button(key="agents_run").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    table = next(d.value for d in at.dataframe if "sharpe_mean" in d.value.columns)
+    assert set(table.index) == {"a2c", "buy_and_hold"} and table.loc["a2c", "seeds"] == 2
+    assert len(at.get("plotly_chart")) == 2

@@ -104,7 +104,8 @@ def walk_forward(candles: pd.DataFrame, agents: list[str], config: WalkConfig = 
             "bars": int(len(rows)), "fee": execution.fee, "latency": execution.latency,
             "config": {"train_bars": config.train_bars, "test_bars": config.test_bars, "steps": config.steps,
                        "window": config.window, "reward": config.reward},
-            "first_bar": str(candles.index[rows[0]]), "last_bar": str(candles.index[rows[-1]])}
+            "first_bar": str(candles.index[rows[0]]), "last_bar": str(candles.index[rows[-1]]),
+            **({"timestamps": [str(t) for t in candles.index[rows]]} if curves else {})}
 
 
 def _agent_row(agent_id: str, runs: list[dict[str, Any]], trials: int, variance: float,
