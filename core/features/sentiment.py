@@ -13,6 +13,7 @@ import pandas as pd
 from core.errors import DataError
 
 GROUP = "sentiment"
+EXTERNAL_GROUPS: tuple[str, ...] = (GROUP,)  # groups built from data beyond candles, beside FEATURE_GROUPS
 SYMBOLS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA")
 Z_WINDOW = 168  # one week of hourly bars: the scale a count or mean is compared with
 SOCIAL_PREFIXES = ("reddit", "twitter", "x/", "stocktwits", "telegram", "discord")
