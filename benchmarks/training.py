@@ -48,7 +48,9 @@ def main() -> None:
     total = time.perf_counter() - started
     print(json.dumps({
         "bench": "training", "bars": len(candles), "models": len(per_model), "total_s": round(total, 1),
-        "target_total_s": 900, "per_model": per_model,
+        "target_total_s": 900, "target_per_net_s": 120,
+        "over_target": sorted(m for m, r in per_model.items() if r["epochs"] and r["seconds"] > 120),
+        "per_model": per_model,
     }))
 
 
