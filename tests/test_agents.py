@@ -44,11 +44,6 @@ def sine() -> pd.DataFrame:
     return sine_candles(900)
 
 
-@pytest.fixture(scope="module")
-def dqn_cheap(sine: pd.DataFrame) -> dict:
-    return walk_forward(sine, ["dqn"], SINE, Execution(fee=0.0005))
-
-
 def test_env_passes_gymnasium_checker() -> None:
     from gymnasium.utils.env_checker import check_env
 
@@ -108,25 +103,28 @@ def test_no_fill_at_the_decision_bars_price() -> None:
     assert env.step(2)[1] == pytest.approx(expected) and env.step(2)[1] != pytest.approx(reward)
 
 
-@pytest.mark.parametrize("agent_id", ["ppo", "dqn"])
-def test_agents_profit_on_a_noisy_sine_after_costs(agent_id: str, sine: pd.DataFrame, dqn_cheap: dict) -> None:
-    result = dqn_cheap if agent_id == "dqn" else walk_forward(sine, [agent_id], SINE, Execution(fee=0.0005))
+def test_ppo_profits_on_a_noisy_sine_after_costs(sine: pd.DataFrame) -> None:
+    result = walk_forward(sine, ["ppo"], SINE, Execution(fee=0.0005))
     row, hold = result["agents"][0], result["baselines"][0]
     assert row["total_return_mean"] > 0.2 and row["total_return_mean"] > hold["total_return_mean"] + 0.2
     assert row["sharpe_mean"] > 5 and row["deflated_sharpe"] > 0.95
 
 
-def test_tenfold_costs_make_the_agent_trade_less(sine: pd.DataFrame, dqn_cheap: dict) -> None:
+def test_dqn_profits_on_a_noisy_sine_and_trades_less_when_costs_rise_tenfold(sine: pd.DataFrame) -> None:
+    cheap = walk_forward(sine, ["dqn"], SINE, Execution(fee=0.0005))  # one test, so one worker trains it
+    row, hold = cheap["agents"][0], cheap["baselines"][0]
+    assert row["total_return_mean"] > 0.2 and row["total_return_mean"] > hold["total_return_mean"] + 0.2
+    assert row["sharpe_mean"] > 5 and row["deflated_sharpe"] > 0.95
     dear = walk_forward(sine, ["dqn"], SINE, Execution(fee=0.005))
-    assert dear["agents"][0]["turnover_mean"] < 0.8 * dqn_cheap["agents"][0]["turnover_mean"]
+    assert dear["agents"][0]["turnover_mean"] < 0.8 * row["turnover_mean"]
 
 
 def test_random_walk_gives_no_agent_a_deflated_sharpe_above_095() -> None:
     walk = ar1_candles(900, 0.0, seed=1)
-    result = walk_forward(walk, ["a2c", "ppo"], WalkConfig(600, 300, 1000, 2, 8), Execution(fee=0.0005))
-    assert result["trials"] == 4 and 0.0 <= result["pbo"] <= 1.0
+    result = walk_forward(walk, ["a2c"], WalkConfig(600, 300, 1000, 3, 8), Execution(fee=0.0005))
+    assert result["trials"] == 3 and 0.0 <= result["pbo"] <= 1.0
     for row in result["agents"]:
-        assert KEYS <= set(row) and row["seeds"] == 2
+        assert KEYS <= set(row) and row["seeds"] == 3
         assert all(d < 0.95 for d in row["deflated_sharpe_seeds"]) and row["deflated_sharpe"] < 0.95
 
 

@@ -70,7 +70,7 @@ AGENTS: dict[str, AgentSpec] = {s.id: s for s in (
               kwargs={"n_steps": 8, "learning_rate": 7e-4, "policy_kwargs": NET}),
     AgentSpec("ppo", "policy_gradient", _SB3, "PPO", f"{_SB3}:PPO", kwargs={**_ON_POLICY, "batch_size": 64}),
     AgentSpec("recurrent_ppo", "policy_gradient", _CONTRIB, "Recurrent PPO (LSTM policy)", f"{_CONTRIB}:RecurrentPPO",
-              recurrent=True, kwargs={"n_steps": 256, "batch_size": 64, "learning_rate": 1e-3,
+              recurrent=True, kwargs={"n_steps": 128, "batch_size": 64, "learning_rate": 1e-3,
                                       "policy_kwargs": {"net_arch": [64], "lstm_hidden_size": 32}}),
     AgentSpec("trpo", "policy_gradient", _CONTRIB, "TRPO", f"{_CONTRIB}:TRPO", kwargs={**_ON_POLICY, "batch_size": 64}),
     AgentSpec("ddpg", "actor_critic", _SB3, "DDPG (target position)", f"{_SB3}:DDPG", continuous=True, kwargs=_OFF_CONT),
