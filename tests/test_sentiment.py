@@ -172,7 +172,7 @@ def test_bar_grid_and_bad_ranges() -> None:
         pipeline.bar_opens("1h", "2022-01-02", "2022-01-01")
 
 
-def test_api_sentiment_matches_the_core_and_lists_the_scorers(tmp_path: Path) -> None:
+def test_api_and_cli_ablation_match_the_core(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from fastapi.testclient import TestClient
 
     from core.api.app import create_app
@@ -191,6 +191,9 @@ def test_api_sentiment_matches_the_core_and_lists_the_scorers(tmp_path: Path) ->
     core = market.report(load_candles("BTC/USDT", "1h"), "1h", days=30)
     assert body["ablation"]["with"]["ic"] == pytest.approx(core["ablation"]["with"]["ic"])
     assert [row["sent_mean"] for row in body["features"]] == pytest.approx(core["features"]["sent_mean"].tail(5).tolist())
+    capsys.readouterr()
+    assert main(["sentiment", "ablation", "--symbol", "BTC", "--days", "30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["with"] == pytest.approx(core["ablation"]["with"])
 
 
 def test_the_sentiment_page_draws_the_index_the_texts_and_the_ablation() -> None:
