@@ -226,3 +226,16 @@ def test_agents_page_runs_and_shows_every_seed_beside_buy_and_hold() -> None:
     table = next(d.value for d in at.dataframe if "sharpe_mean" in d.value.columns)
     assert set(table.index) == {"a2c", "buy_and_hold"} and table.loc["a2c", "seeds"] == 2
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_cli_train_saves_an_agent_that_loads_and_bad_budgets_exit_2(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "sine.csv"
+    sine_candles(400).to_csv(path)
+    out = tmp_path / "saved"
+    argv = ["agents", "train", "--file", str(path), "--timeframe", "1h", "--agent", "a2c", "--steps", "64",
+            "--train-bars", "300", "--window", "8", "--out", str(out), "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["folder"] == str(out)
+    assert Agent.load(out).config["agent"] == "a2c"
+    assert main(["agents", "backtest", "--file", str(path), "--agents", "a2c", "--steps", "0"]) == 2
+    assert "must all be >= 1" in capsys.readouterr().err
