@@ -239,3 +239,24 @@ def test_cli_train_saves_an_agent_that_loads_and_bad_budgets_exit_2(tmp_path, ca
     assert Agent.load(out).config["agent"] == "a2c"
     assert main(["agents", "backtest", "--file", str(path), "--agents", "a2c", "--steps", "0"]) == 2
     assert "must all be >= 1" in capsys.readouterr().err
+
+
+def test_portfolio_env_shares_one_budget_and_pays_the_policy_layers_costs() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    from core.agents.portfolio_env import PortfolioEnv, budget
+
+    candles = {"A": ar1_candles(300, 0.0, seed=6), "B": ar1_candles(300, 0.0, seed=7)}
+    normalisers = {s: fit_normaliser(causal_features(c)[:200]) for s, c in candles.items()}
+    execution = Execution(fee=0.001)
+    env = PortfolioEnv(candles, np.arange(50, 300), normalisers, execution, window=8)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*render.*")
+        check_env(env, skip_render_check=True)
+    np.testing.assert_allclose(budget([1.0, -1.0]), [0.5, -0.5])
+    weights = np.random.default_rng(1).uniform(-1, 1, (len(env.rows), 2))
+    env.reset()
+    nets = np.array([env.step(w)[4]["net_return"] for w in weights])
+    expected = sum(execute(np.array([budget(w)[k] for w in weights]), candles[s], env.rows, execution)["net_return"]
+                   .to_numpy() for k, s in enumerate(env.symbols))
+    np.testing.assert_allclose(nets, expected, atol=1e-12)
