@@ -7,6 +7,8 @@ the tests check those scores against the libraries' own ``score_samples``/``deci
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from core.regimes.base import Detector, register
@@ -117,6 +119,14 @@ class AutoencoderDetector(Detector):
         import torch
 
         torch.manual_seed(self.seed)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a 1,000-weight net: more threads only contend (restored below)
+        try:
+            return self._train(z, torch)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _train(self, z: np.ndarray, torch: Any) -> dict[str, np.ndarray]:
         x = torch.tensor(self._windows(z), dtype=torch.float32)
         net = self._network(x.shape[1])
         optimiser = torch.optim.Adam(net.parameters(), lr=3e-3)

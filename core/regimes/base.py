@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from core.regimes.errors import RegimeError
 
@@ -44,7 +45,8 @@ class Detector:
             raise RegimeError(f"contamination must be between 0 and 0.5, got {self.contamination!r}")
         mean, scale = x.mean(axis=0), x.std(axis=0)
         self.state_ = {"mean": mean, "scale": np.where(scale > 0, scale, 1.0)}
-        self.state_.update(self._fit(self._z(x)))
+        with threadpool_limits(limits=1):  # small fits: idle OpenMP/BLAS threads spin and slow a busy machine
+            self.state_.update(self._fit(self._z(x)))
         if self.kind == "anomaly":
             scores = self._score(self._z(x))[1]
             self.state_["alarm_at"] = np.array([np.quantile(scores, 1 - self.contamination)])
