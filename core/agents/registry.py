@@ -49,7 +49,7 @@ class AgentSpec:
 
 
 _SB3, _CONTRIB = "stable_baselines3", "sb3_contrib"
-_DQN = {"learning_starts": 100, "buffer_size": 20_000, "train_freq": 1, "target_update_interval": 250,
+_DQN = {"learning_starts": 100, "buffer_size": 20_000, "train_freq": 4, "target_update_interval": 250,
         "exploration_fraction": 0.3, "batch_size": 64, "learning_rate": 1e-3, "policy_kwargs": NET}
 _ON_POLICY = {"n_steps": 256, "learning_rate": 1e-3, "policy_kwargs": NET}
 _OFF_CONT = {"learning_starts": 100, "buffer_size": 20_000, "batch_size": 64, "policy_kwargs": NET}
