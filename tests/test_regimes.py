@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, f1_score
 
 from core.cli import main
-from core.regimes import (RegimeError, label_causally, load_detector, make, methods, regime_inputs, save_detector,
+from core.regimes import (RegimeError, anomaly_metrics, label_causally, load_detector, make, methods, regime_inputs, save_detector,
                           summary)
 
 
@@ -73,6 +73,8 @@ def test_planted_spikes_are_found_by_isolation_forest_raw_f1() -> None:
     flagged = labelled.labels["regime"] == 1
     f1 = f1_score(spikes.loc[flagged.index], flagged)  # raw: every bar counts, no point adjustment
     assert f1 >= 0.8, f"F1 {f1:.3f}"
+    scores = anomaly_metrics(labelled.labels, spikes)
+    assert scores["f1"] == pytest.approx(f1) and scores["pr_auc"] >= 0.8 and scores["base_rate"] < 0.02
 
 
 def test_a_random_walk_has_no_spikes_to_find() -> None:

@@ -11,7 +11,7 @@ from core.regimes.errors import RegimeError
 from core.regimes.inputs import regime_inputs
 from core.regimes.store import load_detector, save_detector
 from core.regimes.summary import regime_table, summary, transition_matrix
-from core.regimes.uses import accuracy_by_regime, stand_aside
+from core.regimes.uses import accuracy_by_regime, anomaly_metrics, stand_aside
 from core.regimes.walk import Labelled, label_causally
 
 
@@ -22,6 +22,7 @@ def methods() -> tuple[str, ...]:
     return tuple(sorted(DETECTORS))
 
 
-__all__ = ["DETECTORS", "KINDS", "Detector", "Labelled", "RegimeError", "accuracy_by_regime", "label_causally", "load_detector", "make",
+__all__ = ["DETECTORS", "KINDS", "Detector", "Labelled", "RegimeError", "accuracy_by_regime", "anomaly_metrics",
+           "label_causally", "load_detector", "make",
            "methods", "regime_inputs", "regime_table", "register", "save_detector", "stand_aside", "summary",
            "transition_matrix"]

@@ -52,3 +52,21 @@ def stand_aside(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame
         filtered.loc[anomalous, "expected_return"] = 0.0
     filtered.attrs["stood_aside"] = int(np.sum(anomalous))
     return filtered
+
+
+def anomaly_metrics(labels: pd.DataFrame, truth: pd.Series) -> dict[str, float]:
+    """Raw precision, recall and F1 of the marked bars and the area under the precision-recall curve of the scores.
+
+    Raw means bar by bar: no point adjustment (which credits a whole anomalous stretch once any bar of it
+    is hit and flatters every detector). ``truth`` is True on the bars known to be anomalous.
+    """
+    from sklearn.metrics import average_precision_score, precision_recall_fscore_support
+
+    actual = truth.reindex(labels.index).fillna(False).astype(bool).to_numpy()
+    if not actual.any():
+        raise RegimeError("the known answers hold no anomalous bar among the labelled ones")
+    marked = labels["regime"].to_numpy() == 1
+    precision, recall, f1, _ = precision_recall_fscore_support(actual, marked, average="binary", zero_division=0)
+    return {"precision": float(precision), "recall": float(recall), "f1": float(f1),
+            "pr_auc": float(average_precision_score(actual, labels["anomaly_score"].to_numpy())),
+            "base_rate": float(actual.mean())}
