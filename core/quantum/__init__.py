@@ -13,13 +13,13 @@ from core.quantum.qubo import QuboError, Selection, ensemble_selection, portfoli
 from core.quantum.solvers import QUANTUM_LABEL, SOLVERS, Solution, SolverError, compare, solve
 
 EXTRA = "quantum"
-KERNEL_LIBRARIES = ("qiskit", "qiskit_machine_learning", "sklearn")
+KERNEL_LIBRARIES = ("qiskit", "qiskit_machine_learning")  # scikit-learn is a base dependency
 
 # id -> (class, library modules, description); the quantum models and their classical twins side by side
 MODELS: dict[str, tuple[type[KernelSvm], tuple[str, ...], str]] = {
     "qsvm": (KernelSvm, KERNEL_LIBRARIES, "quantum-kernel SVM: ZZ feature-map fidelity kernel on 3 principal axes "
              "(classical statevector simulation)"),
-    "svm_rbf_twin": (RbfTwin, ("sklearn",), "classical twin of qsvm: the same SVM and inputs with an RBF kernel"),
+    "svm_rbf_twin": (RbfTwin, (), "classical twin of qsvm: the same SVM and inputs with an RBF kernel"),
 }
 
 for _id, (_cls, _requires, _description) in MODELS.items():

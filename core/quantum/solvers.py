@@ -19,6 +19,7 @@ from core.quantum.qubo import Selection
 QUANTUM_LABEL = "classical simulation of a quantum algorithm"
 MAX_EXACT = 22  # 2^22 states: the brute-force limit that still answers in seconds
 MAX_CIRCUIT = 16  # statevector qubits beyond which one circuit evaluation takes minutes on 2 cores
+MAX_GROVER = 13  # Grover runs many oracle circuits; at 15 qubits one solve took minutes here
 
 
 class SolverError(LydianError, ValueError):
@@ -99,9 +100,9 @@ def _p_optimal(problem: Selection, samples: list) -> float:  # noqa: ANN001
     return float(sum(s.probability for s in samples if np.array_equal(np.round(s.x), target)))
 
 
-def _circuit_guard(problem: Selection, extra: int = 0) -> None:
-    if problem.n + extra > MAX_CIRCUIT:
-        raise SolverError(f"{problem.n + extra} qubits is beyond what the simulator handles here (at most {MAX_CIRCUIT})")
+def _circuit_guard(problem: Selection, extra: int = 0, limit: int = MAX_CIRCUIT) -> None:
+    if problem.n + extra > limit:
+        raise SolverError(f"{problem.n + extra} qubits is beyond what the simulator handles here (at most {limit})")
 
 
 def qaoa(problem: Selection, seed: int = 0, reps: int = 2, maxiter: int = 100, shots: int = 1024) -> tuple[np.ndarray, float, dict[str, int]]:
@@ -145,7 +146,7 @@ def grover(problem: Selection, seed: int = 0, scale: int = 7, iterations: int = 
     """Grover adaptive search; it needs integer coefficients, so the QUBO is rounded to +-scale (said in the result)."""
     q = np.round(_normalised(problem) * scale)
     value_qubits = int(np.ceil(np.log2(np.abs(q).sum() + 1))) + 1
-    _circuit_guard(problem, value_qubits)
+    _circuit_guard(problem, value_qubits, MAX_GROVER)
     from qiskit.primitives import StatevectorSampler
     from qiskit_optimization.algorithms import GroverOptimizer
 
