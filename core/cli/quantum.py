@@ -57,9 +57,9 @@ def solve_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from core.quantum import NOT_BUILT, SOLVERS
+    from core.quantum import NOT_BUILT, PENDING, SOLVERS
 
-    payload = {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT,
+    payload = {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT, "pending": list(PENDING),
                "simulated": True}
     if args.json:
         print_json(payload)
@@ -68,4 +68,5 @@ def list_command(args: argparse.Namespace) -> int:
         print(f"{name:10} {label}")
     for name, reason in NOT_BUILT.items():
         print(f"{name:10} not built: {reason}")
+    print(f"pending (meaningful, not built yet): {', '.join(payload['pending'])}")
     return 0

@@ -49,6 +49,6 @@ def quantum_solve(query: Annotated[SolveQuery, Query()], ctx: Ctx, _: Reader) ->
 
 @router.get("/quantum/list", summary="The solvers, their labels, and the named methods not built with the reason")
 def quantum_list(_: Reader) -> dict[str, Any]:
-    from core.quantum import NOT_BUILT, SOLVERS
+    from core.quantum import NOT_BUILT, PENDING, SOLVERS
 
-    return {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT, "simulated": True}
+    return {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT, "pending": list(PENDING), "simulated": True}
