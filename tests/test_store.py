@@ -61,7 +61,8 @@ def test_missing_version_and_unsaved_file(model, tmp_path) -> None:
 
 def test_resolve_ids() -> None:
     assert registry.resolve_ids("all") == registry.model_ids()
-    assert registry.resolve_ids("boosting") == ["xgboost", "lightgbm", "catboost"]
+    assert registry.resolve_ids("boosting")[:3] == ["xgboost", "lightgbm", "catboost"]
+    assert all(registry.spec(m).family == "boosting" for m in registry.resolve_ids("boosting"))
     assert registry.resolve_ids("xgboost, gru_standard,xgboost") == ["xgboost", "gru_standard"]
     with pytest.raises(UnknownModelError, match="unknown model 'nope'"):
         registry.resolve_ids("nope")

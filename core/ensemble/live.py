@@ -72,7 +72,7 @@ def stored_version(key: Key, config: EnsembleConfig, store: ModelStore) -> int |
     wanted = config.members_digest()
     for version in reversed(store.versions(key, ENSEMBLE)):
         try:
-            saved = EnsembleConfig().with_overrides(store.meta(key, ENSEMBLE, version)["config"])
+            saved = EnsembleConfig().with_overrides(store.config(key, ENSEMBLE, version))
         except LydianError:
             continue  # an altered or foreign version is never served; `lydian models versions` shows it
         same_members = saved.members == config.members and saved.holdout == config.holdout

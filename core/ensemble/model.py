@@ -41,6 +41,7 @@ from core.ensemble.calibration import Calibrator, expected_calibration_error, re
 from core.ensemble.combiners import Combiner, EnsembleError
 from core.errors import DataError
 from core.fingerprint import digest
+from core.lru import Lru
 from core.models import capabilities as cap
 from core.models import registry
 from core.models.base import Model, NotFittedError, json_ready
@@ -99,9 +100,16 @@ class EnsembleConfig:
         return self.to_dict() | {"member_configs": configs}
 
     @functools.cached_property
-    def _digests(self) -> tuple[str, str]:  # a config never changes: hashed once (a live signal asks each time)
-        identity = self.identity()
-        return digest(identity), digest({k: v for k, v in identity.items() if k not in COMBINATION})
+    def _digests(self) -> tuple[str, str]:
+        """(digest, members digest), computed once per distinct settings: a live signal builds a fresh, equal
+        config on every call, and building all 26 members to read their identities cost 8 ms each time."""
+        settings = digest(self.to_dict())
+        known = _DIGESTS.get(settings)
+        if known is None:
+            identity = self.identity()
+            known = digest(identity), digest({k: v for k, v in identity.items() if k not in COMBINATION})
+            _DIGESTS.put(settings, known)
+        return known
 
     def digest(self) -> str:
         return self._digests[0]
@@ -109,6 +117,9 @@ class EnsembleConfig:
     def members_digest(self) -> str:
         """The identity of the trained members alone: versions sharing it differ only in their combination."""
         return self._digests[1]
+
+
+_DIGESTS: Lru[tuple[str, str]] = Lru(256)  # settings digest -> (digest, members digest)
 
 
 def member_predictions(models: dict[str, Model], features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -27,6 +27,7 @@ from core.config import artifacts_dir
 from core.data.symbols import file_token
 from core.data.timeframes import check_timeframe
 from core.errors import LydianError
+from core.lru import Lru
 from core.models import encryption, registry
 from core.models.base import Model
 
@@ -81,6 +82,33 @@ def _meta_checksum(path: str, inode: int, size: int, mtime_ns: int) -> str:
         return str(json.loads(Path(path).read_text()).get("meta_checksum"))
     except (OSError, ValueError):
         return ""
+
+
+@lru_cache(maxsize=8192)
+def _file_matches(path: str, expected: str, inode: int, size: int, mtime_ns: int) -> bool:
+    """Whether a file's SHA-256 is ``expected``, hashed once per (inode, size, mtime): a live signal checks
+    every member's files on each call, and hashing 26 members' weights cost 45 ms of a 100 ms signal.
+    Any rewrite, copy or truncation changes the key, so the file is hashed again."""
+    return _sha256(Path(path)) == expected
+
+
+def _check_files(folder: Path, files: dict[str, str]) -> None:
+    """Every file meta.json lists is inside its folder, present, and matches its SHA-256."""
+    for name, expected in files.items():
+        if not _inside(name):
+            raise ModelFileError(f"{folder / META} names a file outside its folder ({name!r}); refusing to read it")
+        file = folder / name
+        try:
+            stat = file.stat()
+        except OSError:
+            stat = None
+        if stat is None or not file.is_file():
+            raise ModelFileError(f"{file} is missing; the saved model is incomplete")
+        if not _file_matches(str(file), expected, stat.st_ino, stat.st_size, stat.st_mtime_ns):
+            raise ModelFileError(f"{file} does not match its checksum (corrupt, truncated or altered)")
+
+
+_CONFIGS: Lru[tuple[str, dict[str, str]]] = Lru(512)  # meta.json signature -> (config JSON, files it lists)
 
 
 def _inside(name: str) -> bool:
@@ -211,15 +239,27 @@ class ModelStore:
             raise ModelFileError(f"{path} was edited after it was written (checksum mismatch); retrain the model")
         if meta.get("schema") != SCHEMA or meta.get("model_id") != model_id:
             raise ModelFileError(f"{path} belongs to {meta.get('model_id')!r} schema {meta.get('schema')}, not {model_id}")
-        for name, digest in meta["files"].items():
-            if not _inside(name):
-                raise ModelFileError(f"{path} names a file outside its folder ({name!r}); refusing to read it")
-            file = folder / name
-            if not file.is_file():
-                raise ModelFileError(f"{file} is missing; the saved model is incomplete")
-            if _sha256(file) != digest:
-                raise ModelFileError(f"{file} does not match its checksum (corrupt, truncated or altered)")
+        _check_files(folder, meta["files"])
         return meta
+
+    def config(self, key: Key, model_id: str, version: int | str | None = None) -> dict[str, Any]:
+        """The ``config`` of a verified version, for callers that ask on every forecast (which ensemble
+        version serves a configuration): meta.json is parsed once per (inode, size, mtime), since an
+        ensemble's is 600 kB (5 ms), and the files are re-checked each time (hashed only when changed)."""
+        folder = self._version_folder(key, model_id, self.resolve(key, model_id, version))
+        try:
+            stat = (folder / META).stat()
+        except OSError:
+            stat = None
+        signature = None if stat is None else (str(folder / META), stat.st_ino, stat.st_size, stat.st_mtime_ns, model_id)
+        known = _CONFIGS.get(signature) if signature else None
+        if known is None:
+            meta = self.meta(key, model_id, version)  # raises on anything wrong, so only good versions are kept
+            known = json.dumps(meta["config"]), dict(meta["files"])
+            _CONFIGS.put(signature, known)
+        else:
+            _check_files(folder, known[1])
+        return json.loads(known[0])
 
     def load(self, key: Key, model_id: str, version: int | str | None = None) -> Model:
         """A fitted model, after every check in `meta` passed."""
