@@ -14,7 +14,9 @@ from pydantic import Field
 
 from core.api.auth import Identity, reader
 from core.api.context import READ_ERRORS, Context, context
-from core.api.schemas import Strict, Symbol, Timeframe
+from core.api.schemas import ModelName, Strict, Symbol, Timeframe
+from core.errors import LydianError
+from core.models.registry import UnknownModelError
 
 router = APIRouter(tags=["agents"])
 Ctx = Annotated[Context, Depends(context)]
@@ -24,7 +26,7 @@ Reader = Annotated[Identity, Depends(reader)]
 class AgentBacktestQuery(Strict):
     symbol: Symbol = Field(description="BTC/USDT, BTC-USDT or BTC (quote defaults to USDT)")
     timeframe: Timeframe = "1h"
-    agents: list[str] = Field(min_length=1, max_length=4, description="agent ids, see /agents/list")
+    agents: list[ModelName] = Field(min_length=1, max_length=4, description="agent ids, see /agents/list")
     seeds: int = Field(2, ge=1, le=5)
     steps: int = Field(2000, ge=64, le=10_000, description="environment steps per fold")
     fee: float = Field(0.001, ge=0, lt=0.1, description="fee per side as a fraction")
@@ -48,7 +50,10 @@ def agents_backtest(query: Annotated[AgentBacktestQuery, Query()], ctx: Ctx, _: 
     from core.policy import Execution
 
     for agent_id in query.agents:
-        agent_spec(agent_id)
+        try:
+            agent_spec(agent_id)
+        except LydianError as exc:  # an id that is not an agent here: 404, as for an unknown model
+            raise UnknownModelError(str(exc)) from None
     symbol = ctx.markets.check(query.symbol, query.timeframe)
     candles = ctx.markets.candles(symbol, query.timeframe).iloc[-query.bars:]
     train = int(len(candles) * 0.6)
