@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test api bench browser postgres screenshots clean help
+.PHONY: run test api bench browser postgres redis screenshots clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,7 +24,7 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 run: $(STAMP)  ## install if needed, then serve the dashboard on http://localhost:8501
 	$(BIN)/streamlit run app/Home.py --server.port $(PORT)
 
-test: $(STAMP) browser postgres  ## install if needed, then run every test
+test: $(STAMP) browser postgres redis  ## install if needed, then run every test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 api: $(STAMP)  ## install if needed, train the default models once (minutes), then serve the REST API on http://localhost:5003
@@ -35,6 +35,9 @@ browser:  ## install Debian's chromium for the browser tests when missing (needs
 
 postgres:  ## install Debian's PostgreSQL for the API's database tests when missing (needs root)
 	@bash scripts/ensure-postgres
+
+redis:  ## install Debian's redis-server for the shared prediction cache when missing (needs root)
+	@bash scripts/ensure-redis
 
 bench: $(STAMP)  ## run the benchmarks (one JSON line each)
 	@for b in benchmarks/*.py; do echo "== $$b" >&2; $(BIN)/python $$b | tail -n 1; done
