@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "core": 0, "core.errors": 0, "core.config": 0, "core.io": 0, "core.lru": 0, "core.data": 0,
     "core.splits": 0, "core.fingerprint": 0, "core.stats": 0, "core.defaults": 0, "core.db": 0,
     "core.features": 1,
+    "core.distributed": 1,  # Ray runtime and the serial/Ray map over jobs: the trainer (2) and the leaderboard (5) run on it
     "core.text": 1,  # point-in-time texts, scorers, Fear & Greed and the sentiment ablation (issue 26)
     "core.models": 2,
     "core.ensemble": 3, "core.statistical": 3,

@@ -23,6 +23,7 @@ from core.backtest.strategy import periods_per_year
 from core.backtest.walkforward import (
     BacktestResult, Market, Progress, Settings, backtest, cache_for, check_settings, prepare_market,
 )
+from core.distributed.backend import Backend
 from core.fingerprint import code_version, digest
 from core.models import capabilities as cap
 from core.models.registry import current_id
@@ -91,21 +92,23 @@ def _finite(value: Any) -> Any:
 def leaderboard(
     model_ids: list[str], candles: pd.DataFrame, horizon: int = 1, *, timeframe: str | None = None,
     symbol: str | None = None, cache: bool | ResultsCache | None = True, device: str | None = None,
-    progress: Progress | None = None, overrides: dict[str, dict[str, Any]] | None = None, **settings: Any,
+    progress: Progress | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+    backend: Backend | None = None, **settings: Any,
 ) -> Leaderboard:
-    """Walk every model and baseline forward on ``candles`` and rank the models by edge over the best baseline."""
+    """Walk every model and baseline forward on ``candles`` and rank the models by edge over the best baseline.
+
+    ``backend`` runs the models' walks (serially by default, or as Ray tasks); the board is the same either way.
+    """
     check_settings(settings)
     chosen = Settings(horizon=horizon, **settings)
     market = prepare_market(candles, horizon, timeframe)
     store = cache_for(cache)
     started = time.perf_counter()
     naive = {name: backtest(name, market, chosen, cache=store) for name in forecasters.forecaster_ids(having=cap.BASELINE)}
-    models: dict[str, BacktestResult] = {}
-    for position, model_id in enumerate(model_ids):
-        if progress:
-            progress({"event": "model", "model": model_id, "index": position, "total": len(model_ids)})
-        models[model_id] = backtest(model_id, market, chosen, cache=store, device=device, progress=progress,
-                                    overrides=(overrides or {}).get(model_id))
+    jobs = [(model_id, (overrides or {}).get(model_id)) for model_id in model_ids]
+    walked = (backend or Backend()).map(_walk, jobs, shared=(market, chosen, store, device), labels=model_ids,
+                                        progress=progress)
+    models: dict[str, BacktestResult] = dict(zip(model_ids, walked))
     versus = versus_baselines({n: r.predictions for n, r in models.items()},
                               {n: r.predictions for n, r in naive.items()}, horizon)
     best = next(iter(versus.values()))["baseline"] if versus else None
@@ -133,6 +136,14 @@ def leaderboard(
     if store is not None:
         store.put(KIND, _key(market, chosen, model_ids), board.to_dict())
     return board
+
+
+def _walk(shared: tuple[Market, Settings, ResultsCache | None, str | None], job: tuple[str, dict[str, Any] | None],
+          progress: Progress | None) -> BacktestResult:
+    """One model's walk-forward: a job of the backend (module level, so a Ray worker imports it)."""
+    market, settings, store, device = shared
+    model_id, overrides = job
+    return backtest(model_id, market, settings, cache=store, device=device, progress=progress, overrides=overrides)
 
 
 def _key(market: Market, settings: Settings, model_ids: list[str]) -> str:
