@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "app"))  # the pages import their helpers as Strea
 os.environ["LYDIAN_TORCH_THREADS"] = "1"
 os.environ["LYDIAN_BOOSTER_THREADS"] = "1"
 os.environ.setdefault("LYDIAN_FIRST_VISIT_TRAINING", "0")  # the Forecast page's own test turns it on
+os.environ["LYDIAN_TRACKING"] = "off"  # MLflow's first SQLite call costs ~2 s; tests/test_tracking.py turns it on
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "core.splits": 0, "core.fingerprint": 0, "core.stats": 0, "core.defaults": 0, "core.db": 0,
     "core.features": 1,
     "core.distributed": 1,  # Ray runtime and the serial/Ray map over jobs: the trainer (2) and the leaderboard (5) run on it
+    "core.tracking": 1,  # MLflow runs and TensorBoard curves: the trainer (2) and the leaderboard (5) record into it
     "core.text": 1,  # point-in-time texts, scorers, Fear & Greed and the sentiment ablation (issue 26)
     "core.models": 2,
     "core.ensemble": 3, "core.statistical": 3,

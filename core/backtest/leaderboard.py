@@ -27,6 +27,7 @@ from core.distributed.backend import Backend
 from core.fingerprint import code_version, digest
 from core.models import capabilities as cap
 from core.models.registry import current_id
+from core.tracking import record_leaderboard
 
 ROW_METRICS = (
     "accuracy", "accuracy_ci_low", "accuracy_ci_high", "n", "log_loss", "brier", "auc", "rmse", "mae",
@@ -135,6 +136,7 @@ def leaderboard(
     board = Leaderboard(rows, {k: _finite(v) for k, v in band.items()}, context, models | naive)
     if store is not None:
         store.put(KIND, _key(market, chosen, model_ids), board.to_dict())
+    record_leaderboard(board)  # an MLflow run when tracking is on; never fails the board
     return board
 
 

@@ -29,6 +29,7 @@ from torch import nn
 from core.errors import LydianError
 from core.models.base import Progress
 from core.models.config import NetConfig
+from core.tracking import curve_writer
 
 EVAL_CHUNK = 4096  # windows per forward pass when nothing is learned: evaluation and prediction
 
@@ -115,6 +116,7 @@ def train_module(
     generator = torch.Generator().manual_seed(seed)
     history: list[dict[str, Any]] = []
     best_loss, best_epoch, best_state = math.inf, 0, _snapshot(module)
+    curves = curve_writer(name)  # TensorBoard, only inside a tracked run that wants curves (core.tracking)
     for epoch in range(1, cfg.max_epochs + 1):
         started = time.perf_counter()
         train_loss = _train_epoch(module, train, optimizer, scaler, generator, cfg)
@@ -134,10 +136,14 @@ def train_module(
             "seconds": time.perf_counter() - started,
         }
         history.append(record)
+        if curves is not None:
+            curves.epoch(record)
         if progress is not None:
             progress(dict(record))  # a copy: the caller may annotate it without touching the history
         if epoch - best_epoch >= cfg.patience:
             break
+    if curves is not None:
+        curves.close()
     module.load_state_dict(best_state)
     module.eval()
     return TrainResult(history, best_epoch, best_loss, scaler.is_enabled())

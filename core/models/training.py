@@ -15,6 +15,7 @@ from core.models import registry
 from core.models.base import Progress
 from core.models.dataset import prepare
 from core.models.store import Key, ModelStore
+from core.tracking import tracked_run
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,35 @@ def train_models(
         "valid": [str(x_valid.index[0]), str(x_valid.index[-1])],
         "test_from": str(index[split.test][0]),
     }
+    params = {"symbol": key.symbol, "timeframe": key.timeframe, "horizon": key.horizon, "models": model_ids,
+              "seed": seed, "overrides": overrides or {}, **data}
+    with tracked_run("train", f"{key.symbol} {key.timeframe} h{key.horizon}", params) as run:
+        curves: list[dict[str, Any]] = []
+        reports = _fit_and_save(x_train, y_train, x_valid, y_valid, key, model_ids, store, data, seed, device,
+                                _collecting(progress, curves) if run.active else progress, overrides)
+        for report in reports:
+            run.metrics({f"{report.model_id}.{k}": v for k, v in report.to_dict().items()})
+        if curves:
+            run.table("training_curves", pd.DataFrame(curves))
+    return reports
+
+
+def _collecting(progress: Progress | None, curves: list[dict[str, Any]]) -> Progress:
+    """Pass progress on, and keep the nets' per-epoch records for the run's curve table."""
+    def forward(record: dict[str, Any]) -> None:
+        if "epoch" in record and "train_loss" in record:
+            curves.append(dict(record))
+        if progress:
+            progress(record)
+
+    return forward
+
+
+def _fit_and_save(
+    x_train: pd.DataFrame, y_train: pd.DataFrame, x_valid: pd.DataFrame, y_valid: pd.DataFrame, key: Key,
+    model_ids: list[str], store: ModelStore, data: dict[str, Any], seed: int, device: str | None,
+    progress: Progress | None, overrides: dict[str, Any] | None,
+) -> list[TrainReport]:
     reports = []
     for position, model_id in enumerate(model_ids):
         if progress:
