@@ -52,12 +52,14 @@ def test_registry_declares_the_required_capabilities() -> None:
 @pytest.mark.parametrize("net_id", IDS)
 @pytest.mark.parametrize(("lookback", "n_features"), [(LOOKBACK, N_FEATURES), (16, 10)])
 def test_output_is_batch_by_two_and_finite(net_id: str, lookback: int, n_features: int) -> None:
+    """Two columns, plus a pair per extra horizon and one per quantile where the net declares them."""
     net = _net(net_id, n_features, lookback=lookback)
+    extra = 2 * (len(getattr(type(net), "horizon_steps", (1,))) - 1) + len(getattr(type(net), "quantiles", ()))
     for train in (False, True):
         net.train(train)
         for batch in (1, 7):
             out = net(_window(batch, lookback, n_features))
-            assert out.shape == (batch, 2) and out.dtype == torch.float32
+            assert out.shape == (batch, 2 + extra) and out.dtype == torch.float32
             assert torch.isfinite(out).all()
 
 

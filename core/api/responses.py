@@ -30,6 +30,9 @@ class PredictionOut(BaseModel):
     valid_metrics: dict[str, Any] | None = None
     intervals: dict[str, float | None] | None = Field(
         None, description="a probabilistic model's 80 % and 95 % intervals of the h-bar return: lo_80 .. hi_95")
+    horizons: dict[str, dict[str, float | int | None]] | None = Field(
+        None, description="a multi-horizon model's forecast per horizon it forecasts at once (\"1h\", \"4h\", \"1d\"): "
+                          "bars, p_up, expected_return")
     cached: bool
 
 

@@ -144,7 +144,8 @@ class Predictor:
                     "p_up": p, "expected_return": finite(result["expected_return"]) or 0.0,
                     "direction": "up" if p >= 0.5 else "down", "confidence": abs(2 * p - 1),
                     "valid_metrics": finite(result.get("valid_metrics") or {}), "signal": None,
-                    "intervals": finite(result["intervals"]) if "intervals" in result else None}
+                    "intervals": finite(result["intervals"]) if "intervals" in result else None,
+                    "horizons": finite(result["horizons"]) if "horizons" in result else None}
 
         value, cached = self.cache.get(cache_key, compute, peek)
         return {**value, "cached": cached}

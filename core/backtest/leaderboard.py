@@ -19,6 +19,7 @@ from core import forecasters
 from core.backtest.baselines import random_band
 from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
+from core.backtest.references import versus_references
 from core.backtest.strategy import periods_per_year
 from core.backtest.walkforward import (
     BacktestResult, Market, Progress, Settings, backtest, cache_for, check_settings, prepare_market,
@@ -35,6 +36,7 @@ ROW_METRICS = (
     # return forecasts only (tag return_forecast): versus the random walk, and intervals' measured coverage and width
     "mase", "dm_rw_stat", "dm_rw_p_value", "conformal_90_coverage", "conformal_90_width",
     "own_80_coverage", "own_80_width", "own_95_coverage", "own_95_width",
+    "own_80_coverage_ci_low", "own_80_coverage_ci_high",  # its 95 % Wilson interval
 )
 KIND = "leaderboard"
 
@@ -74,6 +76,8 @@ def _row(name: str, kind: str, result: BacktestResult, versus: dict[str, Any] | 
     row["seconds"] = result.info.get("seconds")
     row["cached"] = result.info.get("cached", False)
     row["config_digest"] = result.info.get("config_digest")
+    if "horizons" in metrics:  # multi-horizon models: each extra horizon scored out of sample
+        row["horizons"] = metrics["horizons"]
     row |= versus or {}
     return row
 
@@ -113,7 +117,8 @@ def leaderboard(
     versus = versus_baselines({n: r.predictions for n, r in models.items()},
                               {n: r.predictions for n, r in naive.items()}, horizon)
     best = next(iter(versus.values()))["baseline"] if versus else None
-    rows = [_row(n, "model", r, versus[n]) for n, r in models.items()]
+    references = versus_references({n: r.predictions for n, r in models.items()}, horizon)  # vs_dlinear, vs_nlinear
+    rows = [_row(n, "model", r, versus[n] | references.get(n, {})) for n, r in models.items()]
     base_accuracy = naive[best].metrics["accuracy"] if best else None
     rows += [
         _row(n, "baseline", r, {"edge": r.metrics["accuracy"] - base_accuracy if best else None,

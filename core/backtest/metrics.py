@@ -61,11 +61,14 @@ def versus_random_walk(expected: np.ndarray, realised: np.ndarray, horizon: int)
 
 
 def interval_scores(lo: np.ndarray, hi: np.ndarray, realised: np.ndarray, name: str) -> dict[str, float]:
-    """Measured coverage and mean width of the intervals, over the bars that have one."""
+    """Measured coverage (with its 95 % Wilson interval) and mean width of the intervals, over the bars that have one."""
     have = ~np.isnan(lo)
     if not have.any():
-        return {f"{name}_coverage": float("nan"), f"{name}_width": float("nan")}
-    return {f"{name}_coverage": coverage(lo, hi, realised), f"{name}_width": float(np.mean(hi[have] - lo[have]))}
+        return {f"{name}_{k}": float("nan") for k in ("coverage", "width", "coverage_ci_low", "coverage_ci_high")}
+    inside = int(np.sum((realised[have] >= lo[have]) & (realised[have] <= hi[have])))
+    low, high = wilson_interval(inside, int(have.sum()))
+    return {f"{name}_coverage": coverage(lo, hi, realised), f"{name}_width": float(np.mean(hi[have] - lo[have])),
+            f"{name}_coverage_ci_low": low, f"{name}_coverage_ci_high": high}
 
 
 def forecast_scores(predictions: pd.DataFrame, horizon: int) -> dict[str, float]:

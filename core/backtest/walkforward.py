@@ -22,6 +22,7 @@ import pandas as pd
 from core import forecasters
 from core.backtest.cache import ResultsCache
 from core.backtest.comparison import versus_baselines
+from core.backtest.horizons import horizon_columns, horizon_scores
 from core.backtest.metrics import (
     direction_scores, forecast_scores, realised_signals, return_scores, signal_scores, signals,
 )
@@ -109,7 +110,7 @@ class BacktestResult:
     """Out-of-sample forecasts of one model and their scores."""
 
     model: str
-    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS, then cap.INTERVALS where given
+    predictions: pd.DataFrame  # index: forecast bar (UTC); columns: COLUMNS, then cap.INTERVALS and per-horizon forecasts where given
     metrics: dict[str, Any]
     settings: Settings
     info: dict[str, Any] = field(default_factory=dict)  # timeframe, data, folds, seconds, cached
@@ -147,6 +148,7 @@ def run_folds(
     intervals = cap.PROBABILISTIC in getattr(template, "tags", ())  # a bare Forecaster has no tags
     share = getattr(template, "shared_across_folds", None)  # only single models prepare shared work
     shared = share(features, folds[0].valid.stop, seed) if share else None
+    horizons = cap.MULTI_HORIZON in getattr(template, "tags", ())
 
     def fit_and_predict(fold: Fold) -> pd.DataFrame:
         model = make()
@@ -158,6 +160,8 @@ def run_folds(
         block = model.predict_with_intervals(rows) if intervals else model.predict(rows)
         return block.iloc[[row - first for row in fold.test]]
 
+        if horizons:  # every horizon's forecast at this bar, scored later against its own outcome
+            block = block.join(model.predict_horizons(rows))
     workers = min(template.parallel_refits() if hasattr(template, "parallel_refits") else 1, len(folds))
     parts = []
     with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
@@ -174,7 +178,7 @@ def _realised(market: Market, forecasts: pd.DataFrame, step: int) -> pd.DataFram
     hold = (close.shift(-step) / close - 1.0).loc[forecasts.index]
     return forecasts.assign(
         realised_return=targets["future_return"], realised_direction=targets["direction"], hold_return=hold
-    )[[*COLUMNS, *(c for c in cap.INTERVALS if c in forecasts)]]
+    )[[*COLUMNS, *(c for c in cap.INTERVALS if c in forecasts), *horizon_columns(forecasts)]]
 
 
 def score(predictions: pd.DataFrame, settings: Settings, timeframe: str, returns: bool = False) -> dict[str, Any]:
@@ -236,6 +240,8 @@ def cache_for(cache: bool | ResultsCache | None) -> ResultsCache | None:
     """True: the default on-disk cache; False/None: none; or the given cache."""
     return ResultsCache() if cache is True else (cache or None)
 
+    if cap.MULTI_HORIZON in forecasters.spec(name).tags:
+        metrics["horizons"] = horizon_scores(predictions, market.candles["close"], market.timeframe)
 
 def check_settings(settings: dict[str, Any]) -> None:
     unknown = sorted(set(settings) - Settings.names())

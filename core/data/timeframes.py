@@ -74,3 +74,12 @@ def infer_timeframe(index: pd.DatetimeIndex) -> str | None:
         if minutes * MINUTE_MS == modal:
             return name
     return None
+
+
+def time_horizon(horizon: int, timeframe: str) -> str:
+    """``horizon`` bars of ``timeframe`` in wall-clock words: 4 x 1h -> "4h", 24 x 1h -> "1d"."""
+    minutes = horizon * TIMEFRAMES[timeframe]
+    for unit, size in (("w", 10_080), ("d", 1_440), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from core.data.timeframes import TIMEFRAMES
+from core.data.timeframes import time_horizon  # re-exported: signals name their horizon with it
 from core.errors import LydianError
 
 ACTIONS = ("BUY", "SELL", "HOLD")
@@ -85,15 +85,6 @@ class Signal:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def time_horizon(horizon: int, timeframe: str) -> str:
-    """``horizon`` bars of ``timeframe`` in wall-clock words: 4 x 1h -> "4h", 24 x 1h -> "1d"."""
-    minutes = horizon * TIMEFRAMES[timeframe]
-    for unit, size in (("w", 10_080), ("d", 1_440), ("h", 60)):
-        if minutes % size == 0:
-            return f"{minutes // size}{unit}"
-    return f"{minutes}m"
 
 
 def atr(candles: pd.DataFrame, period: int = ATR_PERIOD) -> float:

@@ -165,6 +165,11 @@ class Model(ABC):
             features = features[self.feature_names_]  # same columns in another order: reorder (a copy)
         return self._predict(self._scaled(features))
 
+    def predict_horizons(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Models tagged ``multi_horizon``: ``p_up_<bars>`` and ``expected_return_<bars>`` per horizon forecast
+        at once (`cap.HORIZON_STEPS` multiples of the model's horizon); every other model forecasts one."""
+        raise LydianError(f"{self.model_id} forecasts one horizon only (no capability {cap.MULTI_HORIZON})")
+
     def transform(self, features: pd.DataFrame) -> np.ndarray:
         """Features in the fitted column order -> the scaled (and clipped) float32 inputs `predict` computes on.
 

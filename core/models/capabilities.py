@@ -22,10 +22,13 @@ RETURN_FORECAST = "return_forecast"  # expected_return is a forecast, scored aga
 MULTI_SERIES = "multi_series"  # one fit over several markets
 EXOGENOUS_TEXT = "exogenous_text"  # reads point-in-time text features (sentiment)
 POLICY = "policy"  # outputs positions, not forecasts
+MULTI_HORIZON = "multi_horizon"  # forecasts HORIZON_STEPS multiples of its horizon at once: `predict_horizons(features)`
+QUANTILES = "quantiles"  # its intervals are learnt return quantiles (pinball loss), not a fitted error model
 
 INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")  # columns PROBABILISTIC's `predict_with_intervals` adds
+HORIZON_STEPS = (1, 4, 24)  # MULTI_HORIZON: 1, 4 and 24 times the model's horizon (1h, 4h and 1d on 1h bars)
 
 ALL = frozenset({
     SEQUENCE, TREE, GRADIENT, KERNEL, ATTENTION, ONNX, STORABLE, TRAINABLE, COMBINER, BASELINE,
-    PROBABILISTIC, RETURN_FORECAST, MULTI_SERIES, EXOGENOUS_TEXT, POLICY,
+    PROBABILISTIC, RETURN_FORECAST, MULTI_SERIES, EXOGENOUS_TEXT, POLICY, MULTI_HORIZON, QUANTILES,
 })

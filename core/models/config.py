@@ -61,6 +61,13 @@ class NetConfig(_Config):
 
 
 @dataclass(frozen=True)
+class HorizonNetConfig(NetConfig):
+    """A net that forecasts several horizons at once (capability ``multi_horizon``): it must know its own."""
+
+    horizon: int = 1  # bars of one step, set by `create_for`; the extra horizons are multiples of it
+
+
+@dataclass(frozen=True)
 class BoosterConfig(_Config):
     """A gradient-boosted tree pair: a classifier for direction and a regressor for the return."""
 

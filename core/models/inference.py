@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.data.timeframes import time_horizon
 from core.models import capabilities as cap
 from core.models.base import Model
 from core.features import build_features
@@ -43,12 +44,14 @@ def predict_latest(
     candles: pd.DataFrame, key: Key, model_id: str, version: int | str | None = None, store: ModelStore | None = None
 ) -> dict[str, Any]:
     """P(up) and expected return for the bar after the last candle, with what it was based on; a probabilistic
-    model adds ``intervals``: its 80 % and 95 % intervals of the h-bar return (lo_80, hi_80, lo_95, hi_95)."""
+    model adds ``intervals``: its 80 % and 95 % intervals of the h-bar return (lo_80, hi_80, lo_95, hi_95); a
+    multi-horizon model adds ``horizons``: P(up) and expected return per horizon it forecasts ("1h", "4h", "1d")."""
     model = loaded_model(key, model_id, version, store)
     features = build_features(candles).iloc[-(model.context_rows + 1):]
     probabilistic = cap.PROBABILISTIC in model.tags
     row = (model.predict_with_intervals(features) if probabilistic else model.predict(features)).iloc[-1]
     intervals = {"intervals": {k: float(row[k]) for k in cap.INTERVALS}} if probabilistic else {}
+    horizons = {"horizons": _horizons(model, features, key)} if cap.MULTI_HORIZON in model.tags else {}
     return {
         "model": model_id,
         "version": model.meta_["version"],
@@ -60,4 +63,13 @@ def predict_latest(
         "expected_return": float(row["expected_return"]),
         "valid_metrics": model.meta_.get("valid_metrics", {}),
         **intervals,
+        **horizons,
     }
+
+
+def _horizons(model: Model, features: pd.DataFrame, key: Key) -> dict[str, dict[str, Any]]:
+    """A multi-horizon model's latest forecast per horizon, named in wall-clock words ("1h", "4h", "1d")."""
+    row = model.predict_horizons(features).iloc[-1]
+    bars = [int(name.rpartition("_")[2]) for name in row.index if name.startswith("p_up_")]
+    return {time_horizon(b, key.timeframe): {"bars": b, "p_up": float(row[f"p_up_{b}"]),
+                                             "expected_return": float(row[f"expected_return_{b}"])} for b in bars}

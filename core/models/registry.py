@@ -96,7 +96,7 @@ def _net_specs() -> dict[str, ModelSpec]:
     return {
         model_id: ModelSpec(
             model_id, net.family, net.description, net.config(), builder(net), sequence=True,
-            module=net.module if torch else None, tags=TAGS | ({cap.ATTENTION} if torch and net.attention else set()),
+            module=net.module if torch else None, tags=TAGS | (net.tags if torch else frozenset()),
             requires=("torch", "onnx", "onnxruntime"), extra="nets",
         )
         for model_id, net in NETS.items()

@@ -24,6 +24,7 @@ from torch import nn
 
 from core.errors import DataError, LydianError
 from core.models import nets, onnx_runtime
+from core.models.nets import _outputs as outputs
 from core.models import capabilities as cap
 from core.models.base import Model, NotFittedError, Progress, json_ready
 from core.models.config import NetConfig
@@ -45,10 +46,10 @@ class Highway(nn.Module):
     training starts from the net alone.
     """
 
-    def __init__(self, net: nn.Module, n_features: int) -> None:
+    def __init__(self, net: nn.Module, n_features: int, width: int = 2) -> None:
         super().__init__()
         self.net = net
-        self.highway = nn.Linear(n_features, 2)
+        self.highway = nn.Linear(n_features, width)
         nn.init.zeros_(self.highway.weight)
         nn.init.zeros_(self.highway.bias)
 
@@ -58,7 +59,7 @@ class Highway(nn.Module):
 
 def build_net(module_cls: type[nn.Module], n_features: int, config: NetConfig) -> Highway:
     """The module a TorchModel trains: the registered architecture behind the shared highway."""
-    return Highway(module_cls(n_features, config), n_features)
+    return Highway(module_cls(n_features, config), n_features, outputs.width(module_cls))
 
 
 class TorchModel(Model):
@@ -71,8 +72,8 @@ class TorchModel(Model):
         super().__init__(model_id, config)
         self.module_cls = module_cls
         self.family = family
-        if hasattr(module_cls, "attention_weights"):
-            self.tags = type(self).tags | {cap.ATTENTION}
+        self.tags = type(self).tags | nets.module_tags(module_cls)
+        self.steps, self.levels = outputs.steps_of(module_cls), outputs.levels_of(module_cls)
 
     # ---- Model hooks
     def _fit(
@@ -84,27 +85,24 @@ class TorchModel(Model):
         self.return_std_ = float(returns.std()) or 1.0
         self.n_features_ = int(x_train.shape[1])
         self.graph_ = None  # a graph loaded earlier computes the old weights
+        extra_train = outputs.horizon_targets(y_train[:, 1], self.steps, self._stride())
+        known = extra_train[self.lookback - 1:]
+        self.horizon_scale_ = [outputs.location_scale(known[:, c]) for c in range(1, known.shape[1], 2)]
         seed_everything(seed)  # before building, so the initial weights are seeded too
         self.module_ = build_net(self.module_cls, self.n_features_, self.config)
         torch_device = pick_device(device)
         configure_threads()
         result = train_module(
-            self.module_, x_train, self._standardised(y_train), x_valid, self._standardised(y_valid), self.config,
+            self.module_, x_train, self._train_targets(y_train), x_valid, self._train_targets(y_valid), self.config,
             seed=seed, device=torch_device, progress=progress, name=self.model_id,
+            extra=outputs.extra_loss(self.steps, self.levels, self.config.return_weight),
         )
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.device_ = str(torch_device)
 
     def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n_windows = len(x) - self.lookback + 1
-        if self.graph_ is not None and 0 < n_windows <= onnx_runtime.MAX_WINDOWS:
-            out = np.full((len(x), 2), np.nan)
-            windows = np.lib.stride_tricks.sliding_window_view(x, self.lookback, axis=0).transpose(0, 2, 1)
-            raw = onnx_runtime.run(self.graph_, np.ascontiguousarray(windows))
-            out[self.lookback - 1:] = self._outputs(torch.from_numpy(raw)).numpy()
-        else:
-            out = self._per_window(self._heads, x, width=2)
+        out = self._outputs(torch.from_numpy(self._raw(x))).numpy()
         return out[:, 0], out[:, 1]
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
@@ -117,7 +115,7 @@ class TorchModel(Model):
         return json_ready({
             "n_features": self.n_features_, "return_mean": self.return_mean_, "return_std": self.return_std_,
             "best_epoch": self.best_epoch_, "history": self.history_, "device": self.device_,
-            "onnx": graph is not None,
+            "onnx": graph is not None, "horizon_scale": self.horizon_scale_,
         })
 
     def _load_weights(self, folder: Path, state: dict[str, Any]) -> None:
@@ -137,6 +135,7 @@ class TorchModel(Model):
         self.best_epoch_ = int(state["best_epoch"])
         self.history_ = list(state["history"])
         self.device_ = str(state["device"])
+        self.horizon_scale_ = [list(map(float, pair)) for pair in state.get("horizon_scale", [])]
         self.graph_ = self._load_graph(folder) if state.get("onnx") else None
 
     def n_parameters(self) -> int:
@@ -145,6 +144,34 @@ class TorchModel(Model):
         return sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
 
     # ---- public extras, the capabilities explanations read (see core.models.capabilities)
+    def predict_horizons(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Capability ``multi_horizon``: ``p_up_<bars>`` and ``expected_return_<bars>`` for every horizon the
+        net forecasts (bars = step x horizon), the first pair equal to `predict`'s; NaN without a full window."""
+        if cap.MULTI_HORIZON not in self.tags:
+            return super().predict_horizons(features)
+        raw = self._raw(self._inputs(features))
+        columns: dict[str, np.ndarray] = {}
+        for k, step in enumerate(self.steps):
+            mean, std = (self.return_mean_, self.return_std_) if k == 0 else self.horizon_scale_[k - 1]
+            bars = step * self._stride()
+            columns[f"p_up_{bars}"] = torch.sigmoid(torch.from_numpy(raw[:, 2 * k])).numpy()
+            columns[f"expected_return_{bars}"] = raw[:, 2 * k + 1] * std + mean
+        return pd.DataFrame(columns, index=features.index)
+
+    def predict_with_intervals(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Capability ``quantiles``: `predict` plus the 80 % and 95 % intervals of the return (`cap.INTERVALS`)
+        from the learnt quantiles, sorted so that they never cross."""
+        if cap.QUANTILES not in self.tags:
+            raise LydianError(f"{self.model_id} gives no intervals (no capability {cap.QUANTILES})")
+        x = self._inputs(features)
+        raw = self._raw(x)
+        heads = self._outputs(torch.from_numpy(raw)).numpy()
+        first = 2 * len(self.steps)
+        q = np.sort(raw[:, first : first + len(self.levels)], axis=1) * self.return_std_ + self.return_mean_
+        at = {level: q[:, i] for i, level in enumerate(self.levels)}
+        return pd.DataFrame({"p_up": heads[:, 0], "expected_return": heads[:, 1], "lo_80": at[0.1], "hi_80": at[0.9],
+                             "lo_95": at[0.025], "hi_95": at[0.975]}, index=features.index)
+
     def predict_inputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Windows (n, lookback, features) from `transform` -> P(up) and expected return, batched through the net."""
         self._check_fitted()
@@ -196,6 +223,36 @@ class TorchModel(Model):
 
     def _standardised(self, y: np.ndarray) -> np.ndarray:
         return np.column_stack([y[:, 0], (y[:, 1] - self.return_mean_) / self.return_std_]).astype(np.float32)
+
+    def _stride(self) -> int:
+        """Bars of one horizon step: the config's horizon on multi-horizon nets."""
+        return int(getattr(self.config, "horizon", 1))
+
+    def _train_targets(self, y: np.ndarray) -> np.ndarray:
+        """The trainer's targets: standardised [direction, return], then each extra horizon's (NaN: unknown)."""
+        extra = outputs.horizon_targets(y[:, 1], self.steps, self._stride())
+        for pair, (mean, std) in enumerate(self.horizon_scale_):
+            extra[:, 2 * pair + 1] = (extra[:, 2 * pair + 1] - mean) / std
+        return np.column_stack([self._standardised(y), extra]).astype(np.float32)
+
+    def _inputs(self, features: pd.DataFrame) -> np.ndarray:
+        """Features checked against the trained list, reordered, scaled: what `predict_values` feeds `_predict`."""
+        self._check_fitted()
+        missing = [c for c in self.feature_names_ if c not in features.columns]
+        if missing:
+            raise DataError(f"{self.model_id}: {len(missing)} feature(s) the model was trained on are missing, e.g. {missing[:3]}")
+        return self._scaled(features[self.feature_names_])
+
+    def _raw(self, x: np.ndarray) -> np.ndarray:
+        """Raw net outputs (rows x width) for scaled rows, NaN before the first full window; live windows
+        go through the verified ONNX graph, blocks through PyTorch."""
+        n_windows = len(x) - self.lookback + 1
+        if self.graph_ is not None and 0 < n_windows <= onnx_runtime.MAX_WINDOWS:
+            out = np.full((len(x), outputs.width(self.module_cls)), np.nan)
+            windows = np.lib.stride_tricks.sliding_window_view(x, self.lookback, axis=0).transpose(0, 2, 1)
+            out[self.lookback - 1:] = onnx_runtime.run(self.graph_, np.ascontiguousarray(windows))
+            return out
+        return self._per_window(self.module_, x, outputs.width(self.module_cls))
 
     def _heads(self, windows: torch.Tensor) -> torch.Tensor:
         """Windows -> [P(up), expected return in the target's own units], in float64."""

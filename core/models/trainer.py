@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +101,15 @@ def evaluate(module: nn.Module, windows: Windows, return_weight: float) -> float
 def train_module(
     module: nn.Module, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray,
     cfg: NetConfig, *, seed: int, device: torch.device, progress: Progress | None = None, name: str = "",
+    extra: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> TrainResult:
     """Train ``module`` in place and leave it holding the weights of its best validation epoch.
 
     ``x_*`` are scaled features (rows x features), ``y_*`` targets (rows x [direction 0/1,
-    standardised return]); every row from ``lookback - 1`` on is the end of one window.
+    standardised return, then any targets of ``extra``]); every row from ``lookback - 1`` on is the
+    end of one window. ``extra(outputs, targets)``: the loss of a net's further outputs (more
+    horizons, quantiles: `core.models.nets._outputs`), added in training; early stopping still
+    watches the direction log loss alone.
     """
     seed_everything(seed)
     module.to(device)
@@ -119,7 +124,7 @@ def train_module(
     curves = curve_writer(name)  # TensorBoard, only inside a tracked run that wants curves (core.tracking)
     for epoch in range(1, cfg.max_epochs + 1):
         started = time.perf_counter()
-        train_loss = _train_epoch(module, train, optimizer, scaler, generator, cfg)
+        train_loss = _train_epoch(module, train, optimizer, scaler, generator, cfg, extra)
         valid_loss = evaluate(module, valid, 0.0)  # early stopping watches direction log loss only
         if not (math.isfinite(train_loss) and math.isfinite(valid_loss)):
             raise TrainingError(
@@ -151,7 +156,7 @@ def train_module(
 
 def _train_epoch(
     module: nn.Module, train: Windows, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
-    generator: torch.Generator, cfg: NetConfig,
+    generator: torch.Generator, cfg: NetConfig, extra: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> float:
     """One pass over shuffled mini-batches; returns the mean training loss (one GPU sync per epoch)."""
     module.train()
@@ -162,7 +167,10 @@ def _train_epoch(
             continue
         x, y = train.batch(starts)
         with torch.autocast(device.type, dtype=torch.float16, enabled=scaler.is_enabled()):
-            loss = loss_fn(module(x), y, cfg.return_weight)
+            out = module(x)
+            loss = loss_fn(out, y, cfg.return_weight)
+            if extra is not None:
+                loss = loss + extra(out, y)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         if cfg.grad_clip > 0:

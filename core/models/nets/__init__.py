@@ -4,7 +4,9 @@ Every module is built as ``Module(n_features, cfg)`` and maps a window (batch, l
 whose last step is the forecast bar, to (batch, 2): column 0 the logit of P(up), column 1 the
 standardised expected return. Capabilities are methods, found by the registry and the tests:
 ``attention_weights(x) -> (batch, lookback)`` on nets that attend over time steps, and
-``features(x) -> (batch, lookback, width)`` on nets whose per-step states are causal.
+``features(x) -> (batch, lookback, width)`` on nets whose per-step states are causal; and class
+attributes ``horizon_steps`` (more horizons) and ``quantiles`` (return quantiles), whose extra
+columns follow the first two (`_outputs`).
 Training, saving and prediction belong to the generic TorchModel wrapper, not to these modules.
 """
 
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.models import capabilities as cap
 from core.models.base import Model
-from core.models.config import NetConfig
+from core.models.config import HorizonNetConfig, NetConfig
 
 if TYPE_CHECKING:
     from torch import nn
@@ -30,6 +32,7 @@ class NetSpec:
     path: str  # "<file>.<Class>" in this package, imported on first use: listing the nets needs no torch
     defaults: dict[str, Any] = field(default_factory=dict)  # NetConfig overrides for this id
     description: str = ""  # one line for `lydian models list` and the model card
+    config_cls: type[NetConfig] = NetConfig  # HorizonNetConfig for nets with ``horizon_steps``
 
     @property
     def module(self) -> type[nn.Module]:
@@ -46,9 +49,21 @@ class NetSpec:
         """Has ``features(x)``: per-step states where step t depends only on steps <= t."""
         return hasattr(self.module, "features")
 
+    @property
+    def tags(self) -> frozenset[str]:
+        """The capabilities this net's module adds to `TAGS` (imports it: ask only where torch is installed)."""
+        return module_tags(self.module)
+
     def config(self, overrides: dict[str, Any] | None = None) -> NetConfig:
-        """NetConfig with this id's defaults, then the caller's overrides."""
-        return NetConfig().with_overrides({**self.defaults, **(overrides or {})})
+        """This id's config class with its defaults, then the caller's overrides."""
+        return self.config_cls().with_overrides({**self.defaults, **(overrides or {})})
+
+
+def module_tags(module_cls: type) -> frozenset[str]:
+    """Capabilities a module declares beyond `TAGS`: attention, several horizons, quantile intervals."""
+    tags = {cap.ATTENTION} if hasattr(module_cls, "attention_weights") else set()
+    tags |= {cap.MULTI_HORIZON} if hasattr(module_cls, "horizon_steps") else set()
+    return frozenset(tags | ({cap.QUANTILES, cap.PROBABILISTIC} if hasattr(module_cls, "quantiles") else set()))
 
 
 NETS: dict[str, NetSpec] = {
@@ -74,6 +89,14 @@ NETS: dict[str, NetSpec] = {
     ),
     "lstm_wavenet": NetSpec(
         "lstm", "lstm_wavenet.LSTMWaveNet", {}, "WaveNet-style gated dilated causal convolutions feeding an LSTM"
+    ),
+    "lstm_seq2seq": NetSpec(
+        "lstm", "lstm_seq2seq.LSTMSeq2Seq", {"layers": 1}, "sequence-to-sequence LSTM: a decoder LSTM steps through horizons 1, 4, 24",
+        HorizonNetConfig,
+    ),
+    "lstm_encoder_decoder": NetSpec(
+        "lstm", "lstm_encoder_decoder.LSTMEncoderDecoder", {},
+        "encoder-decoder LSTM: one decoder emits horizons 1, 4 and 24 together", HorizonNetConfig,
     ),
     "gru_standard": NetSpec("gru", "gru_standard.GRUStandard", {}, "2-layer GRU, read out at the forecast bar"),
     "gru_bidirectional": NetSpec(
@@ -125,4 +148,4 @@ NETS: dict[str, NetSpec] = {
     "nlinear": NetSpec("linear", "linear_nlinear.NLinear", {}, "NLinear: last value removed, one linear map over time, added back"),
 }
 
-__all__ = ["NETS", "TAGS", "NetSpec"]
+__all__ = ["NETS", "TAGS", "NetSpec", "module_tags"]

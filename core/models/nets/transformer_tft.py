@@ -7,8 +7,9 @@ value projection and their attention is averaged, so one matrix explains them; m
 only earlier bars), position-wise GRNs and gated residual connections. Simplified: there are no
 static covariates or known-future inputs (the windows carry neither); the variables share one GRN
 after selection instead of one each (a linear embedding per variable lets the weighted sum be
-taken without materialising 249 embeddings per bar); the two-output head replaces quantile outputs.
-`attention_weights` is the forecast bar's attention over the window.
+taken without materialising 249 embeddings per bar). Beside the two-output head, quantile outputs
+(0.025, 0.1, 0.5, 0.9, 0.975 of the standardised return, pinball loss: `_outputs`) give its 80 % and
+95 % intervals. `attention_weights` is the forecast bar's attention over the window.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from torch import Tensor, nn
 
 from core.models.config import ConfigError, NetConfig
 from core.models.nets._blocks import Head
+from core.models.nets._outputs import QUANTILES_80_95
 
 
 class GRN(nn.Module):
@@ -67,6 +69,8 @@ class InterpretableAttention(nn.Module):
 
 
 class TransformerTFT(nn.Module):
+    quantiles = QUANTILES_80_95
+
     def __init__(self, n_features: int, cfg: NetConfig) -> None:
         super().__init__()
         width = cfg.hidden
@@ -81,6 +85,10 @@ class TransformerTFT(nn.Module):
         self.position = GRN(width, width, width, cfg.dropout)
         self.output_gate = GatedAddNorm(width, cfg.dropout)
         self.head = Head(width, cfg.dropout)
+        self.quantile_head = nn.Linear(width, len(self.quantiles))
+        with torch.no_grad():  # start at a standard normal's quantiles: the target return is standardised
+            self.quantile_head.weight.zero_()
+            self.quantile_head.bias.copy_(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(self.quantiles)))
 
     def _selected(self, x: Tensor) -> Tensor:
         """sum_v w_v (x_v E_v + b_v), the selection-weighted embeddings, as two matrix products."""
@@ -98,7 +106,8 @@ class TransformerTFT(nn.Module):
         return self.output_gate(self.position(enriched), local)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x)[:, -1])
+        last = self.features(x)[:, -1]
+        return torch.cat([self.head(last), self.quantile_head(last)], dim=-1)
 
     def attention_weights(self, x: Tensor) -> Tensor:
         """(batch, lookback): the forecast bar's attention over the window, averaged over heads; rows sum to 1."""
