@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     # 5 evaluation and analysis
     "core.backtest": 5, "core.explain": 5, "core.patterns": 5, "core.policy": 5, "core.portfolio": 5,
     "core.agents": 5,  # RL agents judged on the policy layer's execution and statistics
+    "core.tuning": 5,  # hyper-parameter search nested in the walk-forward (Ray Tune), charged to the deflated Sharpe
     "core.service": 6,  # the façade every face calls
     "core.api": 7, "core.cli": 7,  # the faces in core (the dashboard, app/, is a face outside it)
 }

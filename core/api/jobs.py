@@ -108,10 +108,24 @@ def cancel(db: Database, job_id: int, who: Identity) -> dict[str, Any]:
 
 
 def recover(db: Database) -> int:
-    """Mark jobs that a previous server left running as failed; returns how many."""
+    """Mark jobs that a previous server left running as failed; returns how many. A job whose training
+    process is alive belongs to a sibling worker (``lydian serve --workers N``) and is left alone."""
     with db() as session:
-        ids = list(session.scalars(select(Job.id).where(Job.state == "running")))
-    return sum(mark(db, i, "failed", "interrupted by an API restart; schedule it again", ("running",)) for i in ids)
+        rows = list(session.execute(select(Job.id, Job.pid).where(Job.state == "running")))
+    return sum(mark(db, i, "failed", "interrupted by an API restart; schedule it again", ("running",))
+               for i, pid in rows if not _alive(pid))
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True
 
 
 def _claim_next(db: Database) -> int | None:

@@ -3,7 +3,8 @@
 A forecast is kept under (symbol, timeframe, horizon, model, version, last candle time) — for the
 ensemble, its stored versions and the digest of the configuration in force — so a repeated call costs a few
 dictionary lookups, and a new candle, a newly trained or promoted version or a new configuration
-is a new key, never a stale answer. Concurrent misses of one key compute it once.
+is a new key, never a stale answer. Concurrent misses of one key compute it once. Several API workers
+share their forecasts through Redis when ``LYDIAN_REDIS_URL`` answers (`core.api.cache`).
 
 Every lookup can be made with ``peek=True``: it then answers only from memory and raises `Miss`
 where it would read files or compute, so the async routes serve hits on the event loop and send
@@ -22,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from core.api import cache as shared_cache
 from core.api import configs
 from core.db import Database
 from core.api.errors import ApiError, NotTrained
@@ -89,7 +91,7 @@ class Predictor:
     def __init__(self, db: Database, markets: Markets) -> None:
         self.db = db
         self.markets = markets
-        self.cache = ForecastCache()
+        self.cache = shared_cache.shared(ForecastCache())  # Redis across workers when LYDIAN_REDIS_URL answers
         self._configs = Memo(CONFIG_TTL)
         self._versions = Memo(VERSIONS_TTL)
         self.loaded: set[tuple] = set()  # (market, model, version) this process has loaded

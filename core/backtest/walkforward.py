@@ -65,6 +65,8 @@ class Settings:
     slippage: float = 0.0  # per side, as a fraction, on top of the fee
     hold_band: float = 0.02  # P(up) within 0.5 +- band is HOLD for the BUY/SELL/HOLD scores
     seed: int = 0
+    features: str = "all"  # or "topk" / "pca", fitted inside each training window (core.features.selection)
+    top_k: int = 50  # columns (topk) or principal components (pca) kept
 
     @property
     def cost_per_side(self) -> float:
@@ -205,12 +207,21 @@ def score(predictions: pd.DataFrame, settings: Settings, timeframe: str, returns
     return metrics
 
 
+def _reduced(make: Callable[[], Forecaster], settings: Settings) -> Callable[[], Forecaster]:
+    """Each fresh forecaster wrapped so every refit selects or reduces its features on its own rows first."""
+    from core.features.selection import Reduced
+
+    return lambda: Reduced(make(), settings.features, settings.top_k, settings.seed)
+
+
 def backtest(
     name: str, market: Market, settings: Settings, *, cache: ResultsCache | None = None,
     device: str | None = None, progress: Progress | None = None, overrides: dict[str, Any] | None = None,
 ) -> BacktestResult:
     """Walk ``name`` (a model id or baseline) forward over a prepared market, from the cache when possible."""
     make, config = forecaster(name, overrides, settings.horizon)
+    if settings.features != "all" and cap.TRAINABLE in forecasters.spec(name).tags:
+        make = _reduced(make, settings)
     key = digest({
         "kind": "walk_forward", "data": market.fingerprint, "timeframe": market.timeframe,
         "model": {"id": name, "config": config, "code": code_version()}, "settings": asdict(settings),

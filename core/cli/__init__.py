@@ -16,6 +16,7 @@ from core import __version__
 from core.cli import api, backtest, data, explain, models, patterns, portfolio, quantum, regimes, sentiment, strategy
 from core.cli import agents as agents_cli
 from core.cli import runs as runs_cli
+from core.cli import tune as tune_cli
 from core.cli._common import EXIT_USAGE, Parser, add_group, add_source_args
 from core.errors import LydianError
 
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     agents_cli.add_commands(commands)
     sentiment.add_commands(commands)
     runs_cli.add_commands(commands)
+    tune_cli.add_commands(commands)
     return parser
 
 

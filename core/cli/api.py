@@ -6,6 +6,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from core.cli._common import UsageError, print_json
 from core.defaults import DEFAULT_MODELS
@@ -28,6 +30,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--symbols", help="with --bootstrap: comma-separated markets (default: every bundled one)")
     serve.add_argument("--models", help="with --bootstrap: comma-separated ids or families (default: "
                        f"{','.join(DEFAULT_MODELS)})")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (default 1); they share forecasts through Redis (LYDIAN_REDIS_URL or "
+                       "--redis local) and one database")
+    serve.add_argument("--redis", choices=("env", "local", "off"), default="env",
+                       help="the shared forecast cache: env = LYDIAN_REDIS_URL if set (default); local = start a "
+                       "private redis-server on 127.0.0.1 for this server (in-process caches when it is not "
+                       "installed); off = each worker keeps its own in-process cache")
     serve.set_defaults(handler=serve_command)
 
     token = commands.add_parser("token", help="issue bearer tokens for the API", description="Issue API bearer tokens.")
@@ -52,6 +61,8 @@ def serve_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--port {args.port}: use 1-65535")
     if (args.symbols or args.models) and not args.bootstrap:
         raise UsageError("--symbols and --models choose what --bootstrap trains; add --bootstrap")
+    if not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers {args.workers}: use 1-64")
     settings = ApiSettings.from_env()  # bad settings fail here, with the variable named, before binding
     Database(settings.database_url).dispose()  # so does a database that cannot be opened
     if settings.jwt_secret is None:
@@ -60,9 +71,35 @@ def serve_command(args: argparse.Namespace) -> int:
     _log_to_stderr(args.log_level)
     if args.bootstrap:
         _bootstrap(args, settings.train_bars)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                timeout_graceful_shutdown=10)
+    with _redis(args.redis):
+        if args.workers == 1:
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+                        timeout_graceful_shutdown=10)
+        else:  # each worker builds its app from the same environment (the database exists already: no create race)
+            uvicorn.run("core.api.app:create_app", factory=True, workers=args.workers, host=args.host,
+                        port=args.port, log_level=args.log_level, timeout_graceful_shutdown=10)
     return 0
+
+
+@contextmanager
+def _redis(mode: str) -> Iterator[None]:
+    """LYDIAN_REDIS_URL for the workers: as set, a private loopback redis-server, or none."""
+    from core.api.redis_server import local_redis
+    from core.config import home_dir
+
+    if mode == "off":
+        os.environ.pop("LYDIAN_REDIS_URL", None)
+    if mode != "local":
+        yield
+        return
+    with local_redis(home_dir() / "redis") as url:
+        if url is None:
+            print("lydian: warning: --redis local: redis-server is not installed (make redis); each worker keeps "
+                  "its own in-process forecast cache", file=sys.stderr)
+        else:
+            os.environ["LYDIAN_REDIS_URL"] = url
+            logging.getLogger("lydian").info("shared forecast cache: private redis-server at %s", url)
+        yield
 
 
 def _log_to_stderr(level: str) -> None:
