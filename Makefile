@@ -27,8 +27,9 @@ run: $(STAMP)  ## install if needed, then serve the dashboard on http://localhos
 test: $(STAMP) browser postgres redis  ## install if needed, then run every test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-api: $(STAMP)  ## install if needed, train the default models once (minutes), then serve the REST API on http://localhost:5003
-	$(BIN)/lydian serve --port 5003 --bootstrap
+API_WORKERS ?= 2
+api: $(STAMP)  ## install if needed, train the default models once (minutes), then serve the REST API on http://localhost:5003 (API_WORKERS processes sharing a private loopback Redis when redis-server is installed)
+	$(BIN)/lydian serve --port 5003 --bootstrap --workers $(API_WORKERS) --redis local
 
 browser:  ## install Debian's chromium for the browser tests when missing (needs root)
 	@bash scripts/ensure-chromium
