@@ -11,6 +11,7 @@ from __future__ import annotations
 import core.ensemble.model  # noqa: F401  (registers "ensemble")
 import core.quantum  # noqa: F401  (registers the quantum-kernel forecasters and their twins, issue 27)
 import core.statistical  # noqa: F401  (registers the statistical models, issue 21)
+import core.vision  # noqa: F401  (registers the chart-image forecasters, issue 23)
 from core.models.registry import (
     ModelSpec, UnknownModelError, create, create_for, forecaster_ids, model_ids, parameter_count, registry, resolve_ids,
     spec,

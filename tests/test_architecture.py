@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "core.text": 1,  # point-in-time texts, scorers, Fear & Greed and the sentiment ablation (issue 26)
     "core.models": 2,
     "core.ensemble": 3, "core.statistical": 3,
+    "core.vision": 3,  # chart images of candle windows and the image forecasters (issue 23)
     "core.regimes": 3,  # regime and anomaly detectors (clusters, HMM, forests, autoencoder) and their causal walk
     "core.quantum": 3, "core.quantum.problems": 5,  # QUBOs, solvers, QML forecasters; problems read core.portfolio
     # 4 the one registry of forecasters (models, ensembles, baselines), and where each market's ensemble is kept

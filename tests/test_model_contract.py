@@ -32,6 +32,8 @@ KEY = Key("BTC/USDT", "1h", 1)
 def _fast(model_id: str) -> dict:
     """A tiny configuration read from the forecaster's own settings: few epochs, few trees, tiny members."""
     defaults = registry.spec(model_id).defaults.to_dict()
+    if "height" in defaults:  # a chart-image forecaster: half-height images at its own default width
+        return {**FAST, "height": 32, "hidden": 16}
     if "max_epochs" in defaults:
         return FAST
     if "n_estimators" in defaults:
