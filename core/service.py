@@ -19,6 +19,7 @@ import pandas as pd
 
 from core import forecasters
 from core.db import Database
+from core.distributed.backend import Backend
 from core.backtest.leaderboard import Leaderboard, evaluation_for, leaderboard
 from core.ensemble import ENSEMBLE, EnsembleConfig, Signal, SignalSettings, ensemble_signal, ensemble_signals
 from core.ensemble.live import LIVE_BARS
@@ -118,10 +119,11 @@ def patterns(candles: pd.DataFrame, *, last: int = 20, threshold: float = 0.03,
 
 def train(candles: pd.DataFrame, key: Key, model_ids: list[str], *, source: str, epochs: int | None = None,
           config: EnsembleConfig | None = None, progress: Progress | None = None, seed: int = 0,
-          device: str | None = None, store: ModelStore | None = None) -> list[TrainReport]:
+          device: str | None = None, store: ModelStore | None = None,
+          backend: Backend | None = None) -> list[TrainReport]:
     """Train and store models; ``epochs`` caps the nets' epochs; the ensemble is trained with ``config``."""
     return train_models(candles, key, model_ids, source=source, seed=seed, device=device, store=store,
-                        progress=progress, overrides=_overrides(key, model_ids, config, epochs))
+                        progress=progress, overrides=_overrides(key, model_ids, config, epochs), backend=backend)
 
 
 def evaluate(candles: pd.DataFrame, key: Key, model_ids: list[str], *, config: EnsembleConfig | None = None,

@@ -133,6 +133,15 @@ def add_test_start(parser: argparse.ArgumentParser, what: str = "first forecast"
     )
 
 
+def add_backend_args(parser: argparse.ArgumentParser) -> None:
+    """Where the (market x model) jobs run: the same results either way (`core.distributed`)."""
+    parser.add_argument("--backend", choices=("serial", "ray"), default=None,
+                        help="serial (default, or LYDIAN_BACKEND) or ray: each model a Ray task")
+    parser.add_argument("--ray-address", default=None, metavar="ADDR",
+                        help="Ray cluster to join, host:port (default LYDIAN_RAY_ADDRESS, "
+                        "else a local Ray on 127.0.0.1)")
+
+
 def add_source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symbol", help="e.g. BTC/USDT, BTC-USDT or BTC (quote defaults to USDT)")
     parser.add_argument(

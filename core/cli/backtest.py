@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from core.cli._common import (
-    UsageError, add_ensemble_args, add_source_args, add_test_start, check_table_path, ensemble_changes, load, print_json,
-    write_table,
+    UsageError, add_backend_args, add_ensemble_args, add_source_args, add_test_start, check_table_path,
+    ensemble_changes, load, print_json, write_table,
 )
 
 
@@ -40,6 +40,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda or mps")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when a cached result exists")
+    add_backend_args(parser)
     parser.add_argument("--predictions-out", type=Path, default=None,
                         help="write every out-of-sample prediction to this .csv (or .parquet)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
@@ -86,6 +87,7 @@ def print_board(board: dict[str, Any]) -> None:
 def backtest_command(args: argparse.Namespace) -> int:
     from core import forecasters, service
     from core.backtest.progress import tqdm_bars
+    from core.distributed.backend import backend_for
     from core.ensemble import ENSEMBLE
     from core.models.store import Key
 
@@ -93,6 +95,7 @@ def backtest_command(args: argparse.Namespace) -> int:
     candles = load(args)
     key = Key(candles.attrs.get("symbol") or "uploaded", candles.attrs.get("timeframe") or "1h", args.horizon)
     ids = forecasters.resolve_ids(args.models)
+    backend = backend_for(args.backend, args.ray_address)
     config = service.ensemble_config(key, **ensemble_changes(args, "ensemble_")) if ENSEMBLE in ids else None
     progress, close = tqdm_bars(len(ids))
     try:
@@ -100,6 +103,7 @@ def backtest_command(args: argparse.Namespace) -> int:
             candles, key, ids, config=config, epochs=args.epochs, cache=not args.no_cache, device=args.device,
             progress=progress, start=args.test_start, refit_every=args.refit_every,
             window=args.window, train_size=args.train_size, fee=args.fee, slippage=args.slippage, seed=args.seed,
+            backend=backend,
         )
     finally:
         close()

@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from core.cli._common import (
-    add_ensemble_args, add_group, add_source_args, add_volatility_arg, ensemble_changes, load, print_json,
+    add_backend_args, add_ensemble_args, add_group, add_source_args, add_volatility_arg, ensemble_changes, load,
+    print_json,
 )
 
 
@@ -71,6 +72,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--epochs", type=int, default=None, help="cap on epochs for the nets (default: their own)")
     _add_market_args(train)
+    add_backend_args(train)
     train.set_defaults(handler=train_command)
 
     predict = commands.add_parser("predict", help="forecast the next bar(s) with a trained model",
@@ -195,10 +197,12 @@ class _Bars:
 
 def train_command(args: argparse.Namespace) -> int:
     from core import forecasters, service
+    from core.distributed.backend import backend_for
     from core.ensemble import ENSEMBLE
     from core.models.device import pick_device
 
     ids = forecasters.resolve_ids(args.models)
+    backend = backend_for(args.backend, args.ray_address)
     device = str(pick_device(args.device))
     candles = load(args)
     key = _key(args, candles.attrs.get("symbol"), candles.attrs.get("timeframe"))
@@ -207,7 +211,7 @@ def train_command(args: argparse.Namespace) -> int:
     bars = _Bars(len(ids))
     try:
         reports = service.train(candles, key, ids, source=candles.attrs.get("source", "bundled"), epochs=args.epochs,
-                                config=config, seed=args.seed, device=device, progress=bars)
+                                config=config, seed=args.seed, device=device, progress=bars, backend=backend)
     finally:
         bars.close()
     if args.json:

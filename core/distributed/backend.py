@@ -21,7 +21,9 @@ from core.errors import LydianError
 BACKENDS = ("serial", "ray")
 Progress = Callable[[dict[str, Any]], None]
 Job = Callable[[Any, Any, Progress | None], Any]
-_PASSED_ON = ("LYDIAN_TORCH_THREADS", "LYDIAN_BOOSTER_THREADS", "LYDIAN_DATA_DIR")
+# what a job reads from the environment besides the two folders; LYDIAN_ARTIFACT_KEY is a secret (see README: TLS)
+_PASSED_ON = ("LYDIAN_TORCH_THREADS", "LYDIAN_BOOSTER_THREADS", "LYDIAN_DATA_DIR", "LYDIAN_DEVICE", "LYDIAN_TRACKING",
+              "LYDIAN_TENSORBOARD", "LYDIAN_ARTIFACT_KEY")
 
 
 class BackendError(LydianError, ValueError):

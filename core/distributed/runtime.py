@@ -12,6 +12,7 @@ set while the local node starts. Joining a real cluster by address is the user's
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from core.errors import LydianError
 _SAFE_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1"}
 _LOCAL_ENV = {"RAY_AUTH_MODE": "disabled"}  # loopback only; a token would be written to ~/.ray
 _SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")  # a cluster there lives on this machine only
+_CONNECT_SECONDS = 5.0
 
 
 class RayUnavailable(LydianError):
@@ -47,7 +50,8 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
     address = address or ray_address()
     for key, value in (_SAFE_ENV | ({} if address else _LOCAL_ENV)).items():
         os.environ.setdefault(key, value)
-    with _single_machine(not address):
+    host = _check_reachable(address) if address else "127.0.0.1"
+    with loopback_only(host in _LOOPBACK):
         try:
             import ray
         except ImportError as error:  # the pip extra 'scale' is missing
@@ -66,11 +70,30 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
     return ray
 
 
-@contextmanager
-def _single_machine(local: bool) -> Iterator[None]:
-    """While a local node starts: Ray's single-machine mode, so its servers and workers bind 127.0.0.1.
+def _check_reachable(address: str) -> str | None:
+    """The host of ``host:port`` / ``ray://host:port`` once its port answers (Ray itself retries for minutes)."""
+    if address == "auto":
+        return None
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        raise RayUnavailable(f"Ray address {address!r} is not host:port (for example 10.0.0.5:6379) or 'auto'")
+    try:
+        socket.create_connection((host, int(port)), timeout=_CONNECT_SECONDS).close()
+    except OSError as error:
+        raise RayUnavailable(
+            f"cannot reach Ray at {address}: {error.strerror or error}; start the head with "
+            f"'ray start --head --port {port}' there, or check the address and the firewall"
+        ) from None
+    return host
 
-    Restored afterwards so that this process can still join a real cluster later.
+
+@contextmanager
+def loopback_only(local: bool = True) -> Iterator[None]:
+    """Meanwhile, Ray's single-machine mode: nodes started (or joined on loopback) keep 127.0.0.1.
+
+    Used while a local node starts, and by the tests' two-node cluster; restored afterwards so that this
+    process can still join a real cluster later.
     """
     if not local:
         yield

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.distributed.backend import Backend
 from core.models import registry
 from core.models.base import Progress
 from core.models.dataset import prepare
@@ -36,9 +37,12 @@ class TrainReport:
 def train_models(
     candles: pd.DataFrame, key: Key, model_ids: list[str], *, source: str, seed: int = 0,
     device: str | None = None, store: ModelStore | None = None, progress: Progress | None = None,
-    overrides: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None, backend: Backend | None = None,
 ) -> list[TrainReport]:
-    """Fit each model on the training window (early stopping on validation) and save it."""
+    """Fit each model on the training window (early stopping on validation) and save it.
+
+    ``backend`` runs the fits (serially by default, or as Ray tasks): the same seeds give the same models.
+    """
     store = store or ModelStore()
     dataset = prepare(candles, key.horizon)
     split, index = dataset.split()
@@ -56,7 +60,7 @@ def train_models(
     with tracked_run("train", f"{key.symbol} {key.timeframe} h{key.horizon}", params) as run:
         curves: list[dict[str, Any]] = []
         reports = _fit_and_save(x_train, y_train, x_valid, y_valid, key, model_ids, store, data, seed, device,
-                                _collecting(progress, curves) if run.active else progress, overrides)
+                                _collecting(progress, curves) if run.active else progress, overrides, backend)
         for report in reports:
             run.metrics({f"{report.model_id}.{k}": v for k, v in report.to_dict().items()})
         if curves:
@@ -78,20 +82,22 @@ def _collecting(progress: Progress | None, curves: list[dict[str, Any]]) -> Prog
 def _fit_and_save(
     x_train: pd.DataFrame, y_train: pd.DataFrame, x_valid: pd.DataFrame, y_valid: pd.DataFrame, key: Key,
     model_ids: list[str], store: ModelStore, data: dict[str, Any], seed: int, device: str | None,
-    progress: Progress | None, overrides: dict[str, Any] | None,
+    progress: Progress | None, overrides: dict[str, Any] | None, backend: Backend | None = None,
 ) -> list[TrainReport]:
-    reports = []
-    for position, model_id in enumerate(model_ids):
-        if progress:
-            progress({"event": "model", "model": model_id, "index": position, "total": len(model_ids)})
-        model = registry.create_for(model_id, key.horizon, **(overrides or {}).get(model_id, {}))
-        model.fit(x_train, y_train, x_valid, y_valid, seed=seed, device=device, progress=progress)
-        version = store.save(model, key, data)
-        metrics = model.valid_metrics_
-        reports.append(
-            TrainReport(
-                model_id, version, model.n_parameters(), round(model.fit_seconds_, 2), metrics["accuracy"],
-                metrics["log_loss"], metrics["n"], getattr(model, "device_", "cpu"),
-            )
-        )
-    return reports
+    shared = (x_train, y_train, x_valid, y_valid, key, store, data, seed, device)
+    jobs = [(model_id, (overrides or {}).get(model_id, {})) for model_id in model_ids]
+    return (backend or Backend()).map(_fit_one, jobs, shared=shared, labels=model_ids, progress=progress)
+
+
+def _fit_one(shared: tuple[Any, ...], job: tuple[str, dict[str, Any]], progress: Progress | None) -> TrainReport:
+    """Fit and save one model: a job of the backend (module level, so a Ray worker imports it)."""
+    x_train, y_train, x_valid, y_valid, key, store, data, seed, device = shared
+    model_id, settings = job
+    model = registry.create_for(model_id, key.horizon, **settings)
+    model.fit(x_train, y_train, x_valid, y_valid, seed=seed, device=device, progress=progress)
+    version = store.save(model, key, data)
+    metrics = model.valid_metrics_
+    return TrainReport(
+        model_id, version, model.n_parameters(), round(model.fit_seconds_, 2), metrics["accuracy"],
+        metrics["log_loss"], metrics["n"], getattr(model, "device_", "cpu"),
+    )
