@@ -76,14 +76,6 @@ def _cipher_context(meta: dict[str, Any], name: str) -> bytes:
     return f"{name}\n{_seal(meta, leave_out=('meta_checksum', 'files'))}".encode()
 
 
-@lru_cache(maxsize=1024)
-def _meta_checksum(path: str, inode: int, size: int, mtime_ns: int) -> str:
-    try:
-        return str(json.loads(Path(path).read_text()).get("meta_checksum"))
-    except (OSError, ValueError):
-        return ""
-
-
 @lru_cache(maxsize=8192)
 def _file_matches(path: str, expected: str, inode: int, size: int, mtime_ns: int) -> bool:
     """Whether a file's SHA-256 is ``expected``, hashed once per (inode, size, mtime): a live signal checks
@@ -108,7 +100,10 @@ def _check_files(folder: Path, files: dict[str, str]) -> None:
             raise ModelFileError(f"{file} does not match its checksum (corrupt, truncated or altered)")
 
 
-_CONFIGS: Lru[tuple[str, dict[str, str]]] = Lru(512)  # meta.json signature -> (config JSON, files it lists)
+# meta.json (path, inode, size, mtime, model id) -> (meta checksum, config JSON, files it lists), kept only once
+# every check in `ModelStore.meta` passed: an ensemble's meta.json is 600 kB (5 ms to parse), and the live signal
+# asks for the identity and configuration of its members on every call.
+_VERIFIED: Lru[tuple[str, str, dict[str, str]]] = Lru(512)
 
 
 def _inside(name: str) -> bool:
@@ -215,17 +210,11 @@ class ModelStore:
         return int(version)
 
     def identity(self, key: Key, model_id: str, version: int) -> str:
-        """The version's meta checksum, read without verifying files: tells a reused version number apart.
-
-        Memoised by the file's inode, size and modification time: meta.json is written once, and
-        parsing all 19 of them cost 8 ms of every ensemble forecast.
-        """
-        path = self._version_folder(key, model_id, version) / META
+        """The version's meta checksum (tells a reused version number apart); "" for a version that fails its checks."""
         try:
-            stat = path.stat()
-        except OSError:
+            return self._verified(key, model_id, version)[0]
+        except ModelFileError:
             return ""
-        return _meta_checksum(str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
     def meta(self, key: Key, model_id: str, version: int | str | None = None) -> dict[str, Any]:
         """The verified ``meta.json`` of one version (checksums of meta and every file checked)."""
@@ -243,23 +232,26 @@ class ModelStore:
         return meta
 
     def config(self, key: Key, model_id: str, version: int | str | None = None) -> dict[str, Any]:
-        """The ``config`` of a verified version, for callers that ask on every forecast (which ensemble
-        version serves a configuration): meta.json is parsed once per (inode, size, mtime), since an
-        ensemble's is 600 kB (5 ms), and the files are re-checked each time (hashed only when changed)."""
+        """The ``config`` of a verified version, for callers that ask on every forecast."""
+        return json.loads(self._verified(key, model_id, version)[1])
+
+    def _verified(self, key: Key, model_id: str, version: int | str | None) -> tuple[str, str, dict[str, str]]:
+        """(meta checksum, config JSON, files) of a verified version: meta.json is parsed and sealed-checked once per
+        (inode, size, mtime), the files it lists are re-checked on every call (hashed again only when changed)."""
         folder = self._version_folder(key, model_id, self.resolve(key, model_id, version))
         try:
             stat = (folder / META).stat()
         except OSError:
             stat = None
         signature = None if stat is None else (str(folder / META), stat.st_ino, stat.st_size, stat.st_mtime_ns, model_id)
-        known = _CONFIGS.get(signature) if signature else None
+        known = _VERIFIED.get(signature) if signature else None
         if known is None:
             meta = self.meta(key, model_id, version)  # raises on anything wrong, so only good versions are kept
-            known = json.dumps(meta["config"]), dict(meta["files"])
-            _CONFIGS.put(signature, known)
+            known = meta["meta_checksum"], json.dumps(meta["config"]), dict(meta["files"])
+            _VERIFIED.put(signature, known)
         else:
-            _check_files(folder, known[1])
-        return json.loads(known[0])
+            _check_files(folder, known[2])
+        return known
 
     def load(self, key: Key, model_id: str, version: int | str | None = None) -> Model:
         """A fitted model, after every check in `meta` passed."""
