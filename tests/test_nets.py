@@ -6,8 +6,6 @@ Causality and attention checks pick nets by capability (``features`` / ``attenti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 from torch import Tensor, nn
@@ -15,21 +13,13 @@ from torch import Tensor, nn
 from core.models import registry
 from core.models.config import ConfigError, NetConfig
 from core.models.nets import NETS
+from tests.torch_threads import one_torch_thread  # noqa: F401 - autouse: one torch thread here
 
 N_FEATURES = 249  # the real feature count
 LOOKBACK = NetConfig().lookback  # the default window
 IDS = sorted(NETS)
 ATTENTION = [net_id for net_id in IDS if NETS[net_id].attention]
 CAUSAL = [net_id for net_id in IDS if NETS[net_id].causal]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Small nets gain nothing from threads here, and 2 OpenMP threads on a busy 2-core box stall (~100x)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _net(net_id: str, n_features: int = N_FEATURES, **overrides: object) -> nn.Module:

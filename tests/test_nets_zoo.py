@@ -10,29 +10,23 @@ over every net of `core.models.nets.NETS` that no single-model test makes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
+from core.backtest.references import versus_references
 from core.models import registry, torch_model
 from core.models.dataset import prepare
 from core.models.nets import NETS
 from core.models.nets._cell import LoopLSTM
 from core.models.nets.linear_dlinear import moving_average_matrix
 from tests.synthetic import ar1_candles
+from tests.torch_threads import one_torch_thread  # noqa: F401 - autouse: one torch thread here
 
 TINY = {"hidden": 16, "heads": 2, "lookback": 12}  # a forward pass in milliseconds
 N_FEATURES = 7
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _windows(n: int, lookback: int = TINY["lookback"], seed: int = 3) -> torch.Tensor:
@@ -120,3 +114,22 @@ def test_the_zoo_is_listed_by_family(capsys) -> None:
         assert rows[net_id]["family"] == net.family in registry.FAMILIES
     assert {rows[m]["family"] for m in ("dlinear", "nlinear")} == {"linear"}
     assert registry.resolve_ids("linear") == ["dlinear", "nlinear"]
+
+
+def _forecasts(realised: np.ndarray, p_up: np.ndarray, expected: np.ndarray) -> pd.DataFrame:
+    index = pd.date_range("2024-01-01", periods=len(realised), freq="h", tz="UTC")
+    return pd.DataFrame({"p_up": p_up, "expected_return": expected, "realised_return": realised,
+                         "realised_direction": (realised > 0).astype(float)}, index=index)
+
+
+def test_versus_references_finds_a_better_model_and_not_an_equal_one() -> None:
+    rng = np.random.default_rng(0)
+    realised = rng.normal(0.0, 0.01, 600)
+    reference = _forecasts(realised, rng.uniform(size=600), np.zeros(600))  # a coin flip, the random walk's return
+    better = _forecasts(realised, np.where(realised > 0, 0.7, 0.3), 0.5 * realised)  # planted: knows the answer
+    same = reference.copy()
+    out = versus_references({"dlinear": reference, "better": better, "same": same}, horizon=1)
+    assert set(out) == {"better", "same"} and set(out["better"]) == {"vs_dlinear"}
+    assert out["better"]["vs_dlinear"]["beats"] and out["better"]["vs_dlinear"]["beats_return"]
+    assert not out["same"]["vs_dlinear"]["beats"] and not out["same"]["vs_dlinear"]["beats_return"]
+    assert versus_references({"better": better}, horizon=1) == {}  # no reference on the board: no verdict

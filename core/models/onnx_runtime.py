@@ -7,8 +7,8 @@ whole graph in C++ without the GIL. The graph is exported from the trained modul
 is saved and only kept if it reproduces the module on probe windows; the store checksums it with
 the weights, and loading checks it against the safetensors weights again, so a live forecast is
 always the evaluated model's. A net whose graph does not export or does not match keeps the
-PyTorch path (all 16 export today; cnn_dilated needed `CentredConv1d`, transformer_informer an
-out-of-place scatter).
+PyTorch path (every registered net exports today, which the contract tests check; cnn_dilated needed
+`CentredConv1d`, transformer_informer an out-of-place scatter).
 """
 
 from __future__ import annotations

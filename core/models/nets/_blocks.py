@@ -5,17 +5,22 @@ keeps recurrent and bidirectional nets at 100K-500K parameters) and ends with `H
 the logit of P(up) and the standardised expected return). Transformers share `PositionalEncoding`,
 `SelfAttention`, the pre-LayerNorm `Block` and the `Encoder` laid out as in nanoGPT; recurrent nets
 share `Recurrent`; CNNs share `global_pool`, and dilated ones size their depth with `dilation_levels`.
+Whole scaffolds shared by several nets: `SteppedLSTM` (the LSTMs whose cell cuDNN cannot express:
+peephole, layer-normalised, variational) and `DecompNet` (Autoformer and FEDformer).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from core.models.config import ConfigError, NetConfig
+from core.models.nets._cell import LoopStack
+from core.models.nets._decomp import DecompEncoder
 
 
 class InputProjection(nn.Linear):
@@ -205,3 +210,36 @@ class CentredConv1d(nn.Conv1d):
 
     def forward(self, x: Tensor) -> Tensor:
         return super().forward(F.pad(x, self.pads))
+
+
+class SteppedLSTM(nn.Module):
+    """A `LoopStack` read out at the forecast bar; a subclass says only which `LoopLSTM` options every layer gets."""
+
+    def cell(self, cfg: NetConfig) -> dict[str, object]:
+        """Keyword options of every layer's `LoopLSTM` (peephole, layer_norm, dropout)."""
+        return {}
+
+    def __init__(self, n_features: int, cfg: NetConfig) -> None:
+        super().__init__()
+        self.encoder = LoopStack(n_features, cfg.hidden, cfg.layers, **self.cell(cfg))
+        self.head = Head(cfg.hidden, cfg.dropout)
+
+    def features(self, x: Tensor) -> Tensor:
+        """Per-step states (batch, T, hidden); the state at step t depends only on x[:, : t + 1]."""
+        return self.encoder(x)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x)[:, -1])
+
+
+class DecompNet(nn.Module):
+    """A `DecompEncoder` whose blocks mix time with ``mixer()``; one head reads the last seasonal state and trend."""
+
+    def __init__(self, n_features: int, cfg: NetConfig, mixer: Callable[[], nn.Module]) -> None:
+        super().__init__()
+        self.encoder = DecompEncoder(n_features, cfg.hidden, cfg.lookback, cfg.layers, cfg.dropout, mixer)
+        self.head = Head(2 * cfg.hidden, cfg.dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        seasonal, trend = self.encoder(x)
+        return self.head(torch.cat([seasonal[:, -1], trend[:, -1]], dim=-1))

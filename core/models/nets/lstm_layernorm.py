@@ -7,22 +7,10 @@ steadier training on heavy-tailed returns. Stepped by `LoopLSTM`; per-step state
 
 from __future__ import annotations
 
-from torch import Tensor, nn
-
 from core.models.config import NetConfig
-from core.models.nets._blocks import Head
-from core.models.nets._cell import LoopStack
+from core.models.nets._blocks import SteppedLSTM
 
 
-class LSTMLayerNorm(nn.Module):
-    def __init__(self, n_features: int, cfg: NetConfig) -> None:
-        super().__init__()
-        self.encoder = LoopStack(n_features, cfg.hidden, cfg.layers, layer_norm=True)
-        self.head = Head(cfg.hidden, cfg.dropout)
-
-    def features(self, x: Tensor) -> Tensor:
-        """Per-step states (batch, T, hidden); the state at step t depends only on x[:, : t + 1]."""
-        return self.encoder(x)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x)[:, -1])
+class LSTMLayerNorm(SteppedLSTM):
+    def cell(self, cfg: NetConfig) -> dict[str, object]:
+        return {"layer_norm": True}

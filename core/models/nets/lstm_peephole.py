@@ -7,22 +7,10 @@ net starts as a plain LSTM). Stepped by `LoopLSTM`; per-step states are causal (
 
 from __future__ import annotations
 
-from torch import Tensor, nn
-
 from core.models.config import NetConfig
-from core.models.nets._blocks import Head
-from core.models.nets._cell import LoopStack
+from core.models.nets._blocks import SteppedLSTM
 
 
-class LSTMPeephole(nn.Module):
-    def __init__(self, n_features: int, cfg: NetConfig) -> None:
-        super().__init__()
-        self.encoder = LoopStack(n_features, cfg.hidden, cfg.layers, peephole=True)
-        self.head = Head(cfg.hidden, cfg.dropout)
-
-    def features(self, x: Tensor) -> Tensor:
-        """Per-step states (batch, T, hidden); the state at step t depends only on x[:, : t + 1]."""
-        return self.encoder(x)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x)[:, -1])
+class LSTMPeephole(SteppedLSTM):
+    def cell(self, cfg: NetConfig) -> dict[str, object]:
+        return {"peephole": True}

@@ -18,8 +18,8 @@ import torch
 from torch import Tensor, nn
 
 from core.models.config import ConfigError, NetConfig
-from core.models.nets._blocks import Head
-from core.models.nets._decomp import DecompEncoder, Fourier
+from core.models.nets._blocks import DecompNet
+from core.models.nets._decomp import Fourier
 
 
 class AutoCorrelation(nn.Module):
@@ -49,15 +49,6 @@ class AutoCorrelation(nn.Module):
         return self.out(mixed.reshape(batch, steps, width))
 
 
-class TransformerAutoformer(nn.Module):
+class TransformerAutoformer(DecompNet):
     def __init__(self, n_features: int, cfg: NetConfig) -> None:
-        super().__init__()
-        self.encoder = DecompEncoder(
-            n_features, cfg.hidden, cfg.lookback, cfg.layers, cfg.dropout,
-            lambda: AutoCorrelation(cfg.hidden, cfg.heads, cfg.lookback),
-        )
-        self.head = Head(2 * cfg.hidden, cfg.dropout)
-
-    def forward(self, x: Tensor) -> Tensor:
-        seasonal, trend = self.encoder(x)
-        return self.head(torch.cat([seasonal[:, -1], trend[:, -1]], dim=-1))
+        super().__init__(n_features, cfg, lambda: AutoCorrelation(cfg.hidden, cfg.heads, cfg.lookback))

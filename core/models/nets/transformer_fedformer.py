@@ -16,8 +16,8 @@ import torch
 from torch import Tensor, nn
 
 from core.models.config import ConfigError, NetConfig
-from core.models.nets._blocks import Head
-from core.models.nets._decomp import DecompEncoder, Fourier
+from core.models.nets._blocks import DecompNet
+from core.models.nets._decomp import Fourier
 
 MODES = 8  # frequency modes kept (the paper's default is 64 of far longer windows)
 
@@ -49,15 +49,6 @@ class FrequencyBlock(nn.Module):
         return f.inv_cos[:, self.modes] @ out_re.flatten(2) - f.inv_sin[:, self.modes] @ out_im.flatten(2)
 
 
-class TransformerFEDformer(nn.Module):
+class TransformerFEDformer(DecompNet):
     def __init__(self, n_features: int, cfg: NetConfig) -> None:
-        super().__init__()
-        self.encoder = DecompEncoder(
-            n_features, cfg.hidden, cfg.lookback, cfg.layers, cfg.dropout,
-            lambda: FrequencyBlock(cfg.hidden, cfg.heads, cfg.lookback),
-        )
-        self.head = Head(2 * cfg.hidden, cfg.dropout)
-
-    def forward(self, x: Tensor) -> Tensor:
-        seasonal, trend = self.encoder(x)
-        return self.head(torch.cat([seasonal[:, -1], trend[:, -1]], dim=-1))
+        super().__init__(n_features, cfg, lambda: FrequencyBlock(cfg.hidden, cfg.heads, cfg.lookback))
