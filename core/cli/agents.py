@@ -30,25 +30,27 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                            epilog="Example: lydian agents train --symbol BTC --agent ppo --out agents/ppo_btc")
     add_source_args(train)
     train.add_argument("--agent", required=True, help="agent id (see 'lydian agents list')")
-    train.add_argument("--steps", type=int, default=20_000, help="environment steps (default 20000)")
-    train.add_argument("--train-bars", type=int, default=2000, help="bars of the training window (default 2000)")
-    train.add_argument("--window", type=int, default=16, help="bars in the observation window (default 16)")
-    train.add_argument("--fee", type=float, default=0.001, help="cost per side as a fraction (default 0.001)")
+    _add_training_args(train)
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--out", type=Path, required=True, help="folder for weights.safetensors + agent.json")
     train.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     train.set_defaults(handler=train_command)
 
 
+def _add_training_args(parser: argparse.ArgumentParser) -> None:
+    """What training one agent needs, whether once (train) or per fold (backtest)."""
+    parser.add_argument("--steps", type=int, default=20_000, help="environment steps (per fold; default 20000)")
+    parser.add_argument("--train-bars", type=int, default=2000, help="bars per training window (default 2000)")
+    parser.add_argument("--window", type=int, default=16, help="bars in the observation window (default 16)")
+    parser.add_argument("--fee", type=float, default=0.001, help="cost per side as a fraction (default 0.001)")
+
+
 def _add_walk_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agents", required=True, help="comma-separated agent ids, e.g. ppo,dqn")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per agent (default 5)")
-    parser.add_argument("--steps", type=int, default=20_000, help="environment steps per fold (default 20000)")
-    parser.add_argument("--fee", type=float, default=0.001, help="cost per side as a fraction (default 0.001)")
+    _add_training_args(parser)
     parser.add_argument("--latency", type=int, default=0, help="extra bars before the fill (default 0)")
-    parser.add_argument("--train-bars", type=int, default=2000, help="bars per training window (default 2000)")
     parser.add_argument("--test-bars", type=int, default=500, help="bars per test block (default 500)")
-    parser.add_argument("--window", type=int, default=16, help="bars in the observation window (default 16)")
     parser.add_argument("--reward", choices=("log_return", "differential_sharpe"), default="log_return",
                         help="training reward (default log_return)")
 
