@@ -157,3 +157,20 @@ def test_serve_with_two_workers_answers_and_shares_its_cache(redis_url: str, art
         proc.wait(30)
     text = log.read_text()
     assert text.count("Started server process") == 2, text[-3000:]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux) to see a job's process")
+def test_a_restarting_worker_leaves_a_siblings_running_job_alone() -> None:
+    from core.api.jobs import _served
+
+    code = "import time; time.sleep(30)"
+    mine = subprocess.Popen([sys.executable, "-c", code, "core.api.worker", "7", str(os.getpid())])
+    orphan_like = subprocess.Popen([sys.executable, "-c", code, "core.api.worker", "8", "1"])  # its server is gone
+    try:
+        time.sleep(0.2)
+        assert _served(mine.pid) and not _served(orphan_like.pid) and not _served(None)
+    finally:
+        for proc in (mine, orphan_like):
+            proc.kill()
+            proc.wait()
+    assert not _served(mine.pid)  # reaped: no such process

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -109,23 +110,25 @@ def cancel(db: Database, job_id: int, who: Identity) -> dict[str, Any]:
 
 def recover(db: Database) -> int:
     """Mark jobs that a previous server left running as failed; returns how many. A job whose training
-    process is alive belongs to a sibling worker (``lydian serve --workers N``) and is left alone."""
+    process still runs under its live API worker belongs to a sibling (``lydian serve --workers N``)."""
     with db() as session:
         rows = list(session.execute(select(Job.id, Job.pid).where(Job.state == "running")))
     return sum(mark(db, i, "failed", "interrupted by an API restart; schedule it again", ("running",))
-               for i, pid in rows if not _alive(pid))
+               for i, pid in rows if not _served(pid))
 
 
-def _alive(pid: int | None) -> bool:
+def _served(pid: int | None) -> bool:
+    """Whether training process ``pid`` runs (not a zombie) and is still the child of the API worker that
+    started it, whose pid is its last argument (an orphan's parent has changed; it exits within a second)."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        args = [a for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+        state, parent = stat.rsplit(") ", 1)[1].split()[:2]
+        return state != "Z" and b"core.api.worker" in args and int(parent) == int(args[-1])
+    except (OSError, ValueError, IndexError):  # gone, or no /proc: not served
         return False
-    except PermissionError:  # alive, under another user
-        return True
-    return True
 
 
 def _claim_next(db: Database) -> int | None:
