@@ -93,3 +93,28 @@ def test_cli_json_adds_horizons_only_for_multi_horizon_models(capsys: pytest.Cap
     assert forecast["horizons"]["4h"]["p_up"] == pytest.approx(forecast["p_up"], abs=1e-9)
     assert main(["predict", *argv, "--model", "dlinear", "--json"]) == 0
     assert "horizons" not in json.loads(capsys.readouterr().out)
+
+
+def test_api_single_prediction_adds_horizons_and_quantile_intervals(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from core.api.app import create_app
+    from core.api.settings import ApiSettings
+    from core.data import load_candles
+    from core.models.store import Key, ModelStore
+    from core.models.training import train_models
+
+    candles = load_candles("BTC/USDT", "1h", start="2024-07-01")
+    tiny = {**TINY, "heads": 2}
+    train_models(candles, Key("BTC/USDT", "1h", 1), ["lstm_encoder_decoder", "transformer_tft"], source="bundled",
+                 store=ModelStore(tmp_path / "artifacts"), overrides={"lstm_encoder_decoder": TINY, "transformer_tft": tiny})
+    monkeypatch.setenv("LYDIAN_ARTIFACTS", str(tmp_path / "artifacts"))
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}", jwt_secret="x" * 40, rate_limit=0)
+    with TestClient(create_app(settings)) as client:
+        multi = client.post("/predict/single", json={"symbol": "BTC", "model": "lstm_encoder_decoder"}).json()
+        tft = client.post("/predict/single", json={"symbol": "BTC", "model": "transformer_tft"}).json()
+    assert list(multi["horizons"]) == ["1h", "4h", "1d"] and multi["intervals"] is None
+    assert multi["horizons"]["1h"]["p_up"] == pytest.approx(multi["p_up"], abs=1e-9)
+    assert tft["horizons"] is None
+    i = tft["intervals"]
+    assert i["lo_95"] <= i["lo_80"] < i["hi_80"] <= i["hi_95"]
