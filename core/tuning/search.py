@@ -5,15 +5,18 @@ loss so far (`core.tuning.inner`); ASHA's time axis is the fold, so a configurat
 worse after the first folds stops there. Every report is collected in the driver (`_Collector`), so
 the per-fold choice needs no trial files. With one trial at a time (the default) the searches and
 early stopping are deterministic for a seed; more at once finish in an order that can change which
-trials ASHA stops.
+trials ASHA stops. Ray Tune saves its experiment state with pickle; that folder is deleted when the
+search ends (nothing of it is ever loaded), so no pickle stays on disk.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core.backtest.walkforward import Market, Settings
@@ -52,21 +55,25 @@ def _trainable(config: dict[str, Any], model_id: str, market: Market, folds: lis
 def _collector(trials: dict[str, Trial], total: int, progress: Progress | None) -> Any:
     from ray.tune import Callback
 
-    done = [0]
-
     class _Collector(Callback):
         """Keeps every report in the driver and turns trial completions into progress events."""
 
+        def __init__(self, found: dict[str, Trial], count: int, report: Progress | None) -> None:
+            self.trials, self.total, self.progress, self.done = found, count, report, 0  # no closure: see __getstate__
+
+        def __getstate__(self) -> dict[str, Any]:
+            return {}  # Ray saves its callbacks with the experiment; the driver's reports and bars stay here
+
         def on_trial_result(self, trial: Any, result: dict, **info: Any) -> None:
-            entry = trials.setdefault(trial.trial_id, Trial(len(trials) + 1, dict(trial.config["params"])))
+            entry = self.trials.setdefault(trial.trial_id, Trial(len(self.trials) + 1, dict(trial.config["params"])))
             entry.reports.append({k: result[k] for k in ("loss", "fold", "fold_loss", "accuracy", "sharpe", "last_row")})
 
         def on_trial_complete(self, trial: Any, **info: Any) -> None:
-            done[0] += 1
-            if progress:
-                progress({"event": "trial", "trial": done[0], "trials": total})
+            self.done += 1
+            if self.progress:
+                self.progress({"event": "trial", "trial": self.done, "trials": self.total})
 
-    return _Collector()
+    return _Collector(trials, total, progress)
 
 
 def _search(search: str, space: tuple[Param, ...], trials: int, seed: int) -> tuple[dict[str, Any], Any, int]:
@@ -110,16 +117,20 @@ def run_search(model_id: str, market: Market, folds: list[Fold], settings: Setti
     found: dict[str, Trial] = {}
     storage = home_dir() / "ray_results"
     storage.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{model_id}-", dir=storage))
     trainable = tune.with_parameters(_trainable, model_id=model_id, market=market, folds=folds, settings=settings,
                                      overrides=dict(overrides or {}))
     tuner = tune.Tuner(
         trainable, param_space=param_space,
         tune_config=tune.TuneConfig(metric="loss", mode="min", search_alg=algorithm, scheduler=scheduler,
                                     num_samples=samples, max_concurrent_trials=max(workers, 1), reuse_actors=True),
-        run_config=tune.RunConfig(storage_path=str(storage), name=tempfile.mkdtemp(dir=storage).rsplit("/", 1)[-1],
+        run_config=tune.RunConfig(storage_path=str(storage), name=folder.name,
                                   verbose=0, callbacks=[_collector(found, total, progress)]),
     )
-    grid = tuner.fit()
+    try:
+        grid = tuner.fit()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     errors = [str(result.error) for result in grid if result.error]
     if errors and len(errors) == len(grid):
         raise TuningError(f"every trial of {model_id} failed; the first: {errors[0]}")

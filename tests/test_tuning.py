@@ -1,0 +1,168 @@
+"""Tuning nested in the walk-forward: known answers, and proof that no trial reads a test bar.
+
+The planted market: the next bar repeats the last bar's direction in the morning (UTC hour < 12) and
+reverses it in the afternoon, 85 % of the time. That is an interaction of two features (return_1 and
+hour), which trees of one split (num_leaves=2, an additive model) cannot learn and trees of 16 leaves
+can: grid search must pick 16 in every fold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.backtest.walkforward import Settings, prepare_market
+from core.cli import main
+from core.tuning import TuningError, default_search, space_for
+from core.tuning.inner import inner_fold, trial_scores
+from core.tuning.search import Trial
+from core.tuning.spaces import grid_points
+from core.tuning.walk import _deflated, choose
+
+SETTINGS = {"refit_every": 300, "cache": False}
+
+
+def planted_candles(n: int = 1400, seed: int = 0, sigma: float = 0.01) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2021-01-01", periods=n, freq="h", tz="UTC", name="timestamp")
+    size = np.abs(rng.normal(0.0, sigma, n))
+    returns = np.empty(n)
+    returns[0] = size[0]
+    for t in range(1, n):
+        side = np.sign(returns[t - 1]) * (1 if index[t - 1].hour < 12 else -1)
+        returns[t] = (side if rng.random() < 0.85 else -side) * size[t]
+    close = 100.0 * np.exp(np.cumsum(returns))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    wick = np.abs(rng.normal(0.0, sigma / 2, (2, n)))
+    return pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * (1 + wick[0]),
+                         "low": np.minimum(open_, close) * (1 - wick[1]), "close": close,
+                         "volume": rng.lognormal(3.0, 0.5, n)}, index=index)
+
+
+# ---- without Ray: the inner split, the trial's rows, the choice and the deflation
+
+def test_inner_split_is_purged_and_stays_inside_the_outer_fit_window() -> None:
+    market = prepare_market(planted_candles(1000), 3, "1h")
+    for outer in Settings(horizon=3, refit_every=200).folds(market.index):
+        inner = inner_fold(outer, 3)
+        assert inner.train.start == outer.train.start and inner.test.stop == outer.valid.stop
+        assert inner.valid.stop - 1 + 3 <= inner.test.start  # early-stopping labels end before the scored rows
+        assert inner.test.stop - 1 + 3 <= outer.test.start  # the scored labels are known at the first test bar
+
+
+def test_a_trial_reads_no_test_bar_poisoned_test_rows_change_nothing() -> None:
+    market = prepare_market(planted_candles(1000), 1, "1h")
+    settings = Settings(refit_every=250)
+    folds = settings.folds(market.index)
+    params = {"num_leaves": 4, "n_estimators": 30}
+    clean = list(trial_scores("lightgbm", params, market, folds, settings))
+    for fold, score in zip(folds, clean):
+        assert score.last_row + settings.horizon <= fold.test.start
+    # poison every row from the first test bar on (features huge, labels flipped): the trial must not move
+    first = folds[0].test.start
+    features, targets = market.dataset.features.copy(), market.dataset.targets.copy()
+    features.iloc[first:] = 1e12
+    targets.iloc[first:, targets.columns.get_loc("direction")] = 1 - targets["direction"].iloc[first:]
+    poisoned = replace(market, dataset=replace(market.dataset, features=features, targets=targets))
+    assert list(trial_scores("lightgbm", params, poisoned, folds[:1], settings)) == clean[:1]
+
+
+def test_each_fold_uses_the_best_configuration_among_trials_that_reached_it() -> None:
+    def trial(number: int, losses: list[float]) -> Trial:
+        return Trial(number, {"k": number}, [{"loss": loss} for loss in losses])
+
+    trials = [trial(1, [0.60, 0.70, 0.69]), trial(2, [0.65, 0.60]), trial(3, [0.60])]  # 3 stopped after fold 1
+    assert choose(trials, 3) == [{"k": 1}, {"k": 2}, {"k": 1}]  # fold 1: tie -> first trial
+    with pytest.raises(TuningError, match="no trial reached outer fold 4"):
+        choose(trials, 4)
+
+
+def test_the_trial_count_deflates_the_reported_sharpe() -> None:
+    rng = np.random.default_rng(1)
+    candles = planted_candles(600)
+    index = candles.index[100:500]
+    predictions = pd.DataFrame({"p_up": np.where(rng.random(len(index)) < 0.9, 0.6, 0.4)}, index=index)
+    ratios = rng.normal(0.0, 0.03, 50)
+    few = [Trial(i, {}, [{"sharpe": r}]) for i, r in enumerate(ratios[:2])]
+    many = [Trial(i, {}, [{"sharpe": r}]) for i, r in enumerate(ratios)]
+    settings = Settings()
+    one, fifty = _deflated(predictions, candles, settings, "1h", few), _deflated(predictions, candles, settings, "1h", many)
+    assert (one["trials"], fifty["trials"]) == (2, 50)
+    assert one["sharpe"] == fifty["sharpe"] and fifty["deflated_sharpe"] < one["deflated_sharpe"] <= one["psr"]
+
+
+def test_spaces_follow_the_registry_and_the_capability_tags() -> None:
+    assert {p.name for p in space_for("lightgbm")} >= {"num_leaves", "learning_rate"}
+    assert "max_depth" in {p.name for p in space_for("xgboost")}
+    assert default_search("lightgbm") == "grid" and default_search("gru_standard") == "random"
+    with pytest.raises(TuningError, match="no search space"):
+        space_for("majority")
+    space = space_for("lightgbm")
+    assert len(grid_points(space, 10_000, 0)) == math.prod(len(p.grid) for p in space)
+    assert grid_points(space, 7, 3) == grid_points(space, 7, 3) and len(grid_points(space, 7, 3)) == 7
+
+
+# ---- on a local Ray: the whole nested tune
+
+@pytest.fixture(scope="module")
+def ray_runs():
+    pytest.importorskip("ray", reason="Ray (pip extra 'scale') is not installed")
+    from core.distributed.runtime import init_ray, shutdown_ray
+    from core.tuning import tune_walk_forward
+
+    with pytest.MonkeyPatch.context() as patch:  # a private local Ray, even if another one runs on this machine
+        patch.setenv("RAY_ADDRESS", "local")
+        init_ray(num_cpus=1)
+    candles = planted_candles()
+    space = {"num_leaves": [2, 16]}
+    clean = tune_walk_forward("lightgbm", candles, trials=2, space=space, **SETTINGS)
+    # alter every bar after the last fold's first test bar: the future of that forecast
+    last = pd.Timestamp(clean.chosen[-1]["first"])
+    altered = candles.copy()
+    later = altered.index > last
+    altered.loc[later, ["open", "high", "low", "close"]] *= np.linspace(1.0, 3.0, later.sum())[:, None]
+    changed = tune_walk_forward("lightgbm", altered, trials=2, space=space, **SETTINGS)
+    yield clean, changed, last
+    shutdown_ray()
+
+
+def test_grid_tuning_finds_the_planted_best_and_charges_every_trial(ray_runs) -> None:
+    clean, _, _ = ray_runs
+    assert [c["config"] for c in clean.chosen] == [{"num_leaves": 16}] * len(clean.chosen)
+    report = clean.to_dict()
+    assert report["trials"] == 2 and report["deflated"]["trials"] == 2
+    assert report["tuned_result"]["accuracy"] > 0.7  # the interaction is learnt out of sample
+    assert {"majority", "persistence", "buy_and_hold"} <= set(report["baselines"])
+
+
+def test_tuning_never_reads_the_test_bars(ray_runs) -> None:
+    clean, changed, last = ray_runs
+    folds = Settings(**{k: v for k, v in SETTINGS.items() if k != "cache"}).folds(
+        prepare_market(planted_candles(), 1, "1h").index)
+    for trial in clean.trials:
+        for report, fold in zip(trial.reports, folds):
+            assert report["last_row"] + 1 <= fold.test.start  # what the trial read ends before its test window
+    assert [t.reports for t in changed.trials] == [t.reports for t in clean.trials]
+    assert changed.chosen == clean.chosen
+    before = clean.tuned.index <= last
+    pd.testing.assert_frame_equal(changed.tuned.loc[before, ["p_up"]], clean.tuned.loc[before, ["p_up"]])
+
+
+def test_cli_tune_contract(ray_runs, tmp_path, capsys) -> None:
+    path = tmp_path / "planted.csv"
+    planted_candles(900).to_csv(path)
+    args = ["tune", "--file", str(path), "--model", "lightgbm", "--refit-every", "300", "--no-cache"]
+    assert main([*args, "--trials", "2", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["trials"] == 2 and payload["search"] == "grid" and len(payload["trial_table"]) == 2
+    assert set(payload["best_config"]) == {"learning_rate", "num_leaves", "colsample"}
+    for key in ("tuned_result", "untuned_result", "baselines", "deflated"):
+        assert key in payload
+    assert payload["deflated"]["trials"] == 2
+    assert main([*args, "--trials", "0"]) == 2 and "--trials must be at least 1" in capsys.readouterr().err
+    assert main([*args, "--model", "majority"]) == 2 and "nothing to tune" in capsys.readouterr().err
