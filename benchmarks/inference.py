@@ -6,7 +6,7 @@ Each model is trained briefly (inference cost does not depend on training length
 BTC/USDT 1h features and saved to a temporary store by a child process, so the peak RSS reported
 is that of serving, not of training. Then: the load time of all 19 from disk,
 the single-prediction latency (p50/p95, warm, the full ``predict`` path from a feature frame)
-at 1 and 2 torch threads, the throughput of one batched call over 100 windows (one per symbol
+at 1 and 2 torch threads (and of the extra call of multi-horizon and probabilistic models), the throughput of one batched call over 100 windows (one per symbol
 of a 100-symbol batch) and the peak RSS.
 """
 
@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from core.data import load_candles
+from core.models import capabilities as cap
 from core.models import registry
 from core.models.dataset import prepare
 from core.models.store import Key, ModelStore
@@ -41,6 +42,13 @@ def _train_all(store: ModelStore, model_ids: list[str]) -> None:
         model = registry.create(model_id, **quick).fit(*train, *valid, seed=0, device="cpu")
         store.save(model, KEY, {"source": "benchmark"})
         print(f"trained {model_id}", file=sys.stderr)
+
+
+def _extra_call(model):
+    """The second call a live forecast makes for a multi-horizon or quantile model, or None."""
+    if cap.MULTI_HORIZON in model.tags:
+        return model.predict_horizons
+    return model.predict_with_intervals if cap.PROBABILISTIC in model.tags else None
 
 
 def _percentiles(call, repeats: int) -> tuple[float, float]:
@@ -83,6 +91,11 @@ def main() -> None:
             row[f"p50_ms_{threads}t"], row[f"p95_ms_{threads}t"] = _percentiles(lambda: model.predict(single), args.repeats)
         batch_ms, _ = _percentiles(lambda: model.predict(batch), max(args.repeats // 10, 10))
         row["batch100_ms_2t"] = batch_ms
+        extra = _extra_call(model)
+        if extra is not None:  # what a live forecast adds for these capabilities (core.models.inference)
+            torch.set_num_threads(1)
+            row["extra_call"] = extra.__name__
+            row["extra_p50_ms_1t"], row["extra_p95_ms_1t"] = _percentiles(lambda: extra(single), args.repeats)
         row["batch100_per_s"] = round(100 / (batch_ms / 1000))
         per_model[model_id] = row
         print(f"{model_id}: {row}", file=sys.stderr)

@@ -91,6 +91,8 @@ def test_cli_json_adds_horizons_only_for_multi_horizon_models(capsys: pytest.Cap
     assert list(forecast["horizons"]) == ["4h", "16h", "4d"]  # 1, 4 and 24 bars of 4h
     assert [h["bars"] for h in forecast["horizons"].values()] == [1, 4, 24]
     assert forecast["horizons"]["4h"]["p_up"] == pytest.approx(forecast["p_up"], abs=1e-9)
+    assert main(["predict", *argv, "--model", "lstm_seq2seq"]) == 0
+    assert "over 4d   (24 bars): P(up)" in capsys.readouterr().out
     assert main(["predict", *argv, "--model", "dlinear", "--json"]) == 0
     assert "horizons" not in json.loads(capsys.readouterr().out)
 

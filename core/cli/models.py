@@ -241,6 +241,9 @@ def predict_command(args: argparse.Namespace) -> int:
     print(f"{args.model} v{result['version']} on {key.symbol} {key.timeframe}, after the candle of {result['candle_time']}:")
     print(f"  P(up over {key.horizon} bar(s)) = {result['p_up']:.3f}  -> leans {direction}")
     print(f"  expected return               = {result['expected_return']:+.4%}")
+    for label, forecast in result.get("horizons", {}).items():  # multi-horizon models: every horizon forecast at once
+        print(f"  over {label:<4} ({forecast['bars']} bars): P(up) {forecast['p_up']:.3f}, "
+              f"expected return {forecast['expected_return']:+.4%}")
     return 0
 
 
