@@ -104,15 +104,43 @@ def leaderboard(
 
     ``backend`` runs the models' walks (serially by default, or as Ray tasks); the board is the same either way.
     """
+    if symbol:
+        candles = candles.copy(deep=False)
+        candles.attrs["symbol"] = symbol
+    return leaderboards(model_ids, [candles], horizon, timeframe=timeframe, cache=cache, device=device,
+                        progress=progress, overrides=overrides, backend=backend, **settings)[0]
+
+
+def leaderboards(
+    model_ids: list[str], markets: list[pd.DataFrame], horizon: int = 1, *, timeframe: str | None = None,
+    cache: bool | ResultsCache | None = True, device: str | None = None, progress: Progress | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None, backend: Backend | None = None, **settings: Any,
+) -> list[Leaderboard]:
+    """One board per market (its symbol from ``candles.attrs``), every (market x model) walk one job of ``backend``.
+
+    All jobs go to the backend at once, so a cluster works on every market's models side by side.
+    """
     check_settings(settings)
     chosen = Settings(horizon=horizon, **settings)
-    market = prepare_market(candles, horizon, timeframe)
+    prepared = [prepare_market(candles, horizon, timeframe) for candles in markets]
     store = cache_for(cache)
     started = time.perf_counter()
-    naive = {name: backtest(name, market, chosen, cache=store) for name in forecasters.forecaster_ids(having=cap.BASELINE)}
-    jobs = [(model_id, (overrides or {}).get(model_id)) for model_id in model_ids]
-    walked = (backend or Backend()).map(_walk, jobs, shared=(market, chosen, store, device), labels=model_ids,
+    jobs = [(i, model_id, (overrides or {}).get(model_id)) for i in range(len(prepared)) for model_id in model_ids]
+    labels = [model_id if len(markets) == 1 else f"{markets[i].attrs.get('symbol', i)} {model_id}"
+              for i, model_id, _ in jobs]
+    walked = (backend or Backend()).map(_walk, jobs, shared=(prepared, chosen, store, device), labels=labels,
                                         progress=progress)
+    return [
+        _board(model_ids, candles, market, chosen, store, walked[i * len(model_ids) : (i + 1) * len(model_ids)], started)
+        for i, (candles, market) in enumerate(zip(markets, prepared))
+    ]
+
+
+def _board(model_ids: list[str], candles: pd.DataFrame, market: Market, chosen: Settings, store: ResultsCache | None,
+           walked: list[BacktestResult], started: float) -> Leaderboard:
+    """The board of one market from its models' walks, the baselines walked here beside them; stored and recorded."""
+    horizon = chosen.horizon
+    naive = {name: backtest(name, market, chosen, cache=store) for name in forecasters.forecaster_ids(having=cap.BASELINE)}
     models: dict[str, BacktestResult] = dict(zip(model_ids, walked))
     versus = versus_baselines({n: r.predictions for n, r in models.items()},
                               {n: r.predictions for n, r in naive.items()}, horizon)
@@ -132,7 +160,7 @@ def leaderboard(
         chosen.cost_per_side, periods_per_year(market.timeframe, chosen.step),
     )
     context = {
-        "symbol": symbol or candles.attrs.get("symbol"), "timeframe": market.timeframe, "horizon": horizon,
+        "symbol": candles.attrs.get("symbol"), "timeframe": market.timeframe, "horizon": horizon,
         "data": market.fingerprint, "settings": asdict(chosen), "n_forecasts": len(any_result.predictions),
         "test_first": str(any_result.predictions.index[0]), "test_last": str(any_result.predictions.index[-1]), "models": list(model_ids),
         "best_baseline": best, "seconds": round(time.perf_counter() - started, 3),
@@ -145,12 +173,13 @@ def leaderboard(
     return board
 
 
-def _walk(shared: tuple[Market, Settings, ResultsCache | None, str | None], job: tuple[str, dict[str, Any] | None],
-          progress: Progress | None) -> BacktestResult:
-    """One model's walk-forward: a job of the backend (module level, so a Ray worker imports it)."""
-    market, settings, store, device = shared
-    model_id, overrides = job
-    return backtest(model_id, market, settings, cache=store, device=device, progress=progress, overrides=overrides)
+def _walk(shared: tuple[list[Market], Settings, ResultsCache | None, str | None],
+          job: tuple[int, str, dict[str, Any] | None], progress: Progress | None) -> BacktestResult:
+    """One model's walk-forward on one market: a job of the backend (module level, so a Ray worker imports it)."""
+    markets, settings, store, device = shared
+    market, model_id, overrides = job
+    return backtest(model_id, markets[market], settings, cache=store, device=device, progress=progress,
+                    overrides=overrides)
 
 
 def _key(market: Market, settings: Settings, model_ids: list[str]) -> str:
