@@ -166,3 +166,17 @@ def test_cli_tune_contract(ray_runs, tmp_path, capsys) -> None:
     assert payload["deflated"]["trials"] == 2
     assert main([*args, "--trials", "0"]) == 2 and "--trials must be at least 1" in capsys.readouterr().err
     assert main([*args, "--model", "majority"]) == 2 and "nothing to tune" in capsys.readouterr().err
+
+
+def test_train_page_tune_tab_defaults_the_search_by_model_kind() -> None:
+    from tests.pages import open_page
+
+    at = open_page("views/Train.py", timeout=120)
+    assert not at.exception, at.exception
+    models = at.selectbox(key="tune_model")
+    assert "lightgbm" in models.options and "majority" not in models.options  # only models with a search space
+    models.set_value("lightgbm").run()
+    assert at.selectbox(key="tune_search_lightgbm").value == "grid"
+    at.selectbox(key="tune_model").set_value("gru_standard").run()
+    assert at.selectbox(key="tune_search_gru_standard").value == "random"
+    assert at.button(key="tune_run").label == "Tune"

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import plotly.express as px
 import streamlit as st
 
 import bridges
 import figures_explain as figures
+import loaders
 import sidebar
 from core.errors import LydianError
+from core.explain import feature_space
 from core.models import registry
 
 selection = sidebar.market()
+
+with st.expander("Feature space: a t-SNE map of the bars, coloured by what followed"):
+    if st.button(f"Map {feature_space.ROWS} bars (t-SNE, about 15 s)", key="explain_tsne"):
+        candles = loaders.candles(selection.symbol, selection.timeframe)
+        st.session_state["explain_tsne_map"] = (selection, feature_space.feature_map(candles))
+    mapped = st.session_state.get("explain_tsne_map")
+    if mapped and mapped[0] == selection:
+        st.plotly_chart(px.scatter(mapped[1], x="x", y="y", color="outcome", opacity=0.6, height=420),
+                        key="explain_tsne_chart", width="stretch")
+        st.caption("Each dot is a bar placed by t-SNE from its ~250 causal features (after PCA to 30 dimensions), "
+                   "coloured by the direction of the next bar. Mixed colours mean the features alone do not separate "
+                   "up from down: why 50-55 % accuracy is normal.")
 
 stored = bridges.versions(selection.symbol, selection.timeframe)
 known = registry.model_ids()
