@@ -14,6 +14,7 @@ from core.backtest.cache import ResultsCache
 from core.backtest.leaderboard import leaderboard
 from core.cli import main
 from core.distributed.backend import Backend, BackendError, backend_for
+from core.distributed.runtime import RayUnavailable
 from core.models.store import Key, ModelStore
 from tests.synthetic import ar1_candles
 
@@ -56,6 +57,14 @@ def test_backend_is_chosen_by_argument_then_setting_and_serial_by_default(monkey
     monkeypatch.setenv("LYDIAN_BACKEND", "spark")
     with pytest.raises(BackendError, match="unknown backend 'spark'; use serial or ray"):
         backend_for()
+
+
+def test_the_setting_reaches_every_face_through_core(monkeypatch) -> None:
+    """The dashboard and the API's jobs call the core without a backend: LYDIAN_BACKEND decides there too."""
+    monkeypatch.setenv("LYDIAN_BACKEND", "ray")
+    monkeypatch.setenv("LYDIAN_RAY_ADDRESS", f"127.0.0.1:{_free_port()}")
+    with pytest.raises(RayUnavailable, match="cannot reach Ray at 127.0.0.1"):
+        leaderboard(MODELS, ar1_candles(400, 0.0), 1, cache=False, refit_every=100)
 
 
 @pytest.mark.parametrize("command", [BACKTEST, TRAIN])

@@ -24,7 +24,7 @@ from core.backtest.strategy import periods_per_year
 from core.backtest.walkforward import (
     BacktestResult, Market, Progress, Settings, backtest, cache_for, check_settings, prepare_market,
 )
-from core.distributed.backend import Backend
+from core.distributed.backend import Backend, backend_for
 from core.fingerprint import code_version, digest
 from core.models import capabilities as cap
 from core.models.registry import current_id
@@ -102,7 +102,7 @@ def leaderboard(
 ) -> Leaderboard:
     """Walk every model and baseline forward on ``candles`` and rank the models by edge over the best baseline.
 
-    ``backend`` runs the models' walks (serially by default, or as Ray tasks); the board is the same either way.
+    ``backend`` runs the models' walks (default: ``LYDIAN_BACKEND``, else serially); the board is the same either way.
     """
     if symbol:
         candles = candles.copy(deep=False)
@@ -128,16 +128,15 @@ def leaderboards(
     jobs = [(i, model_id, (overrides or {}).get(model_id)) for i in range(len(prepared)) for model_id in model_ids]
     labels = [model_id if len(markets) == 1 else f"{markets[i].attrs.get('symbol', i)} {model_id}"
               for i, model_id, _ in jobs]
-    walked = (backend or Backend()).map(_walk, jobs, shared=(prepared, chosen, store, device), labels=labels,
+    walked = (backend or backend_for()).map(_walk, jobs, shared=(prepared, chosen, store, device), labels=labels,
                                         progress=progress)
-    return [
-        _board(model_ids, candles, market, chosen, store, walked[i * len(model_ids) : (i + 1) * len(model_ids)], started)
-        for i, (candles, market) in enumerate(zip(markets, prepared))
-    ]
+    per_market = [walked[i * len(model_ids) : (i + 1) * len(model_ids)] for i in range(len(markets))]
+    return [_board(model_ids, candles, market, chosen, store, results, started)
+            for candles, market, results in zip(markets, prepared, per_market)]
 
 
-def _board(model_ids: list[str], candles: pd.DataFrame, market: Market, chosen: Settings, store: ResultsCache | None,
-           walked: list[BacktestResult], started: float) -> Leaderboard:
+def _board(model_ids: list[str], candles: pd.DataFrame, market: Market, chosen: Settings,
+           store: ResultsCache | None, walked: list[BacktestResult], started: float) -> Leaderboard:
     """The board of one market from its models' walks, the baselines walked here beside them; stored and recorded."""
     horizon = chosen.horizon
     naive = {name: backtest(name, market, chosen, cache=store) for name in forecasters.forecaster_ids(having=cap.BASELINE)}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.distributed.backend import Backend
+from core.distributed.backend import Backend, backend_for
 from core.models import registry
 from core.models.base import Progress
 from core.models.dataset import prepare
@@ -41,7 +41,7 @@ def train_models(
 ) -> list[TrainReport]:
     """Fit each model on the training window (early stopping on validation) and save it.
 
-    ``backend`` runs the fits (serially by default, or as Ray tasks): the same seeds give the same models.
+    ``backend`` runs the fits (default: ``LYDIAN_BACKEND``, else serially): the same seeds give the same models.
     """
     store = store or ModelStore()
     dataset = prepare(candles, key.horizon)
@@ -86,7 +86,7 @@ def _fit_and_save(
 ) -> list[TrainReport]:
     shared = (x_train, y_train, x_valid, y_valid, key, store, data, seed, device)
     jobs = [(model_id, (overrides or {}).get(model_id, {})) for model_id in model_ids]
-    return (backend or Backend()).map(_fit_one, jobs, shared=shared, labels=model_ids, progress=progress)
+    return (backend or backend_for()).map(_fit_one, jobs, shared=shared, labels=model_ids, progress=progress)
 
 
 def _fit_one(shared: tuple[Any, ...], job: tuple[str, dict[str, Any]], progress: Progress | None) -> TrainReport:
