@@ -41,7 +41,8 @@ def render(symbol: str, timeframe: str, candles: pd.DataFrame) -> None:
         bar = st.progress(0.0, text="Starting Ray and building features…")
 
         def progress(event: dict[str, Any]) -> None:
-            bar.progress(min(event["trial"] / event["trials"], 1.0), text=f"trial {event['trial']} of {event['trials']}")
+            bar.progress(min(event["trial"] / event["trials"], 1.0),
+                         text=f"trial {event['trial']} of {event['trials']}")
 
         try:
             result = tune_walk_forward(model_id, candles.iloc[-bars:], trials=trials, search=search,

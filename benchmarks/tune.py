@@ -21,7 +21,8 @@ from core.data import load_candles
 from core.tuning import tune_walk_forward
 
 
-def tune_benchmark(trials: int = 50, start: str = "2024-05-01", workers: int = 2, refit_every: int = 500) -> dict[str, Any]:
+def tune_benchmark(trials: int = 50, start: str = "2024-05-01", workers: int = 2,
+                   refit_every: int = 500) -> dict[str, Any]:
     """One nested tune of LightGBM on BTC/USDT 1h: speed, and tuned vs default out of sample."""
     candles = load_candles("BTC/USDT", "1h", start)
     began = time.perf_counter()

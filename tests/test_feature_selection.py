@@ -46,7 +46,8 @@ def test_selection_is_fitted_on_training_rows_only(method: str, monkeypatch: pyt
 
     def recording(self, *args, **kwargs):  # what each refit learnt
         out = fit(self, *args, **kwargs)
-        fitted.append((tuple(self.columns_), None if self.components_ is None else self.components_.round(12).tobytes()))
+        rotation = None if self.components_ is None else self.components_.round(12).tobytes()
+        fitted.append((tuple(self.columns_), rotation))
         return out
 
     monkeypatch.setattr(FeatureSelector, "fit", recording)

@@ -24,7 +24,7 @@ from core.tuning.search import Trial
 from core.tuning.spaces import grid_points
 from core.tuning.walk import _deflated, choose
 
-SETTINGS = {"refit_every": 300, "cache": False}
+SETTINGS = {"refit_every": 300, "cache": False, "overrides": {"n_estimators": 40}}  # small trees: the test is fast
 
 
 def planted_candles(n: int = 1400, seed: int = 0, sigma: float = 0.01) -> pd.DataFrame:
@@ -91,7 +91,8 @@ def test_the_trial_count_deflates_the_reported_sharpe() -> None:
     few = [Trial(i, {}, [{"sharpe": r}]) for i, r in enumerate(ratios[:2])]
     many = [Trial(i, {}, [{"sharpe": r}]) for i, r in enumerate(ratios)]
     settings = Settings()
-    one, fifty = _deflated(predictions, candles, settings, "1h", few), _deflated(predictions, candles, settings, "1h", many)
+    one = _deflated(predictions, candles, settings, "1h", few)
+    fifty = _deflated(predictions, candles, settings, "1h", many)
     assert (one["trials"], fifty["trials"]) == (2, 50)
     assert one["sharpe"] == fifty["sharpe"] and fifty["deflated_sharpe"] < one["deflated_sharpe"] <= one["psr"]
 
@@ -142,7 +143,7 @@ def test_grid_tuning_finds_the_planted_best_and_charges_every_trial(ray_runs) ->
 
 def test_tuning_never_reads_the_test_bars(ray_runs) -> None:
     clean, changed, last = ray_runs
-    folds = Settings(**{k: v for k, v in SETTINGS.items() if k != "cache"}).folds(
+    folds = Settings(refit_every=SETTINGS["refit_every"]).folds(
         prepare_market(planted_candles(), 1, "1h").index)
     for trial in clean.trials:
         for report, fold in zip(trial.reports, folds):
@@ -155,8 +156,8 @@ def test_tuning_never_reads_the_test_bars(ray_runs) -> None:
 
 def test_cli_tune_contract(ray_runs, tmp_path, capsys) -> None:
     path = tmp_path / "planted.csv"
-    planted_candles(900).to_csv(path)
-    args = ["tune", "--file", str(path), "--model", "lightgbm", "--refit-every", "300", "--no-cache"]
+    planted_candles(800).to_csv(path)
+    args = ["tune", "--file", str(path), "--model", "lightgbm", "--refit-every", "400", "--no-cache"]
     assert main([*args, "--trials", "2", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["trials"] == 2 and payload["search"] == "grid" and len(payload["trial_table"]) == 2

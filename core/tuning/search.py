@@ -26,6 +26,7 @@ from core.tuning.inner import trial_scores
 from core.tuning.spaces import Param, TuningError, grid_points
 
 Progress = Callable[[dict[str, Any]], None]
+REPORTED = ("loss", "fold", "fold_loss", "accuracy", "sharpe", "last_row")  # what each trial reports per outer fold
 
 
 @dataclass
@@ -66,7 +67,7 @@ def _collector(trials: dict[str, Trial], total: int, progress: Progress | None) 
 
         def on_trial_result(self, trial: Any, result: dict, **info: Any) -> None:
             entry = self.trials.setdefault(trial.trial_id, Trial(len(self.trials) + 1, dict(trial.config["params"])))
-            entry.reports.append({k: result[k] for k in ("loss", "fold", "fold_loss", "accuracy", "sharpe", "last_row")})
+            entry.reports.append({k: result[k] for k in REPORTED})
 
         def on_trial_complete(self, trial: Any, **info: Any) -> None:
             self.done += 1
