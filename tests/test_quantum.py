@@ -108,8 +108,8 @@ def test_cli_list_names_methods_not_built(capsys: pytest.CaptureFixture[str]) ->
     assert all(reason for reason in payload["not_built"].values())
 
 
-@pytest.mark.parametrize("model_id", ["qsvm", "svm_rbf_twin"])
-def test_kernel_classifiers_score_50_percent_on_a_random_walk(model_id: str) -> None:
+@pytest.mark.parametrize("model_id", ["qsvm", "svm_rbf_twin", "vqc", "logistic_twin", "qnn", "mlp_twin"])
+def test_quantum_classifiers_and_twins_score_50_percent_on_a_random_walk(model_id: str) -> None:
     from core.forecasters import create
     from core.models.dataset import prepare
     from tests.synthetic import ar1_candles
@@ -120,3 +120,33 @@ def test_kernel_classifiers_score_50_percent_on_a_random_walk(model_id: str) -> 
     p_up = model.predict(x[800:])["p_up"].to_numpy()
     accuracy = float(np.mean((p_up > 0.5) == (y["direction"][800:].to_numpy() > 0.5)))
     assert len(p_up) > 2000 and abs(accuracy - 0.5) <= 0.03
+
+
+def test_circuit_gradients_are_parameter_shift_and_exact() -> None:
+    """vqc and qnn differentiate their circuits by the parameter-shift rule, on exact (shot-free) simulators."""
+    from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient, ParamShiftSamplerGradient
+
+    from core.forecasters import create
+    from core.quantum.qnn import _circuit
+
+    vqc = create("vqc")._vqc(2)
+    assert isinstance(vqc.neural_network.gradient, ParamShiftSamplerGradient)
+    connector = _circuit(2, 1, seed=0)
+    assert isinstance(connector.neural_network.gradient, ParamShiftEstimatorGradient)
+    # the parameter-shift gradient equals the finite difference of the exact expectation
+    qnn, x, w = connector.neural_network, np.array([[0.3, -0.7]]), np.array([0.1, 0.2, -0.3, 0.4])
+    shifted = [(qnn.forward(x, w + 1e-4 * e) - qnn.forward(x, w - 1e-4 * e))[0, 0] / 2e-4 for e in np.eye(4)]
+    np.testing.assert_allclose(qnn.backward(x, w)[1][0, 0], shifted, atol=1e-6)
+
+
+def test_twins_see_the_same_inputs_and_are_about_the_same_size() -> None:
+    from core.forecasters import create
+    from core.models.dataset import prepare
+    from tests.synthetic import ar1_candles
+
+    dataset = prepare(ar1_candles(700, 0.0, seed=3), horizon=1)
+    x, y = dataset.window(dataset.labelled)
+    pair = [create(m).fit(x[:400], y[:400], x[400:500], y[400:500], seed=0) for m in ("qnn", "mlp_twin")]
+    for name in ("center", "axes", "spread"):
+        np.testing.assert_array_equal(getattr(pair[0].net_, name), getattr(pair[1].net_, name))
+    assert abs(pair[0].n_parameters() - pair[1].n_parameters()) <= 2
