@@ -3,7 +3,7 @@
 No quantum computer is used: the fidelity kernel |<phi(x)|phi(x')>|^2 of a ZZ feature map is
 computed from exact statevectors (qiskit-machine-learning's FidelityStatevectorKernel). A circuit
 has one qubit per input, so the features are first projected on their leading principal axes
-(fitted on the training rows only) and the kernel sees at most ``max_train`` recent rows: the
+(`core.quantum.projection`, fitted on the training rows only) and the kernel sees at most ``max_train`` recent rows: the
 Gram matrix grows with their square. The classical twin runs the same pipeline with an RBF kernel,
 so any difference is the kernel's. Saved as safetensors + JSON: support rows, dual coefficients
 and the sigmoid that turns the margin into P(up); no pickle.
@@ -21,9 +21,18 @@ from core.errors import DataError
 from core.models import capabilities as cap
 from core.models.base import Model
 from core.models.config import _Config
+from core.quantum.projection import Projection, two_directions
 
 FAMILY = "quantum"
 ARRAYS = "kernel_svm.safetensors"
+
+
+def fidelity_kernel(a: np.ndarray, b: np.ndarray, reps: int = 1) -> np.ndarray:
+    """|<phi(a_i)|phi(b_j)>|^2 of a ZZ feature map (one qubit per column of angles), from exact statevectors."""
+    from qiskit.circuit.library import zz_feature_map
+    from qiskit_machine_learning.kernels import FidelityStatevectorKernel
+
+    return FidelityStatevectorKernel(feature_map=zz_feature_map(a.shape[1], reps=reps)).evaluate(a, b)
 
 
 @dataclass(frozen=True)
@@ -45,19 +54,14 @@ class KernelSvm(Model):
     quantum = True
 
     def _project(self, x: np.ndarray) -> np.ndarray:
-        z = (np.asarray(x, dtype=np.float64) - self.center_) @ self.axes_
-        return np.clip(z / self.spread_, -np.pi, np.pi)  # angles for the feature map
+        return self.projection_.angles(x)  # angles for the feature map
 
     def _kernel(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if not self.quantum:
             from sklearn.metrics.pairwise import rbf_kernel
 
             return rbf_kernel(a, b, gamma=1.0 / a.shape[1])
-        from qiskit.circuit.library import zz_feature_map
-        from qiskit_machine_learning.kernels import FidelityStatevectorKernel
-
-        kernel = FidelityStatevectorKernel(feature_map=zz_feature_map(a.shape[1], reps=int(self.config.reps)))
-        return kernel.evaluate(a, b)
+        return fidelity_kernel(a, b, int(self.config.reps))
 
     def _fit(self, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray, *,
              seed: int, device: str | None, progress: Any) -> None:
@@ -66,14 +70,8 @@ class KernelSvm(Model):
 
         rows = x_train[-int(self.config.max_train):]
         target = y_train[-len(rows):]
-        direction = target[:, 0].astype(int)
-        if len(np.unique(direction)) < 2:
-            raise DataError(f"{self.model_id}: the training rows hold one direction only")
-        self.center_ = rows.mean(axis=0)
-        _, _, vt = np.linalg.svd(rows - self.center_, full_matrices=False)
-        self.axes_ = vt[: min(int(self.config.qubits), vt.shape[0])].T
-        raw = (rows - self.center_) @ self.axes_
-        self.spread_ = np.maximum(raw.std(axis=0), 1e-9) / (np.pi / 2)
+        direction = two_directions(target[:, 0], self.model_id)
+        self.projection_ = Projection.fit(rows, int(self.config.qubits))
         z = self._project(rows)
         svm = SVC(kernel="precomputed", C=float(self.config.c), random_state=seed).fit(self._kernel(z, z), direction)
         self.support_ = z[svm.support_]
@@ -99,8 +97,8 @@ class KernelSvm(Model):
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         from safetensors.numpy import save_file
 
-        save_file({"center": self.center_, "axes": np.ascontiguousarray(self.axes_), "spread": self.spread_,
-                   "support": np.ascontiguousarray(self.support_), "dual": self.dual_}, folder / ARRAYS)
+        save_file({**self.projection_.arrays(), "support": np.ascontiguousarray(self.support_), "dual": self.dual_},
+                  folder / ARRAYS)
         return {"intercept": self.intercept_, "platt": list(self.platt_), "up_mean": self.up_mean_,
                 "down_mean": self.down_mean_}
 
@@ -110,13 +108,13 @@ class KernelSvm(Model):
 
         try:
             arrays = load_file(folder / ARRAYS)
-            self.center_, self.axes_, self.spread_ = arrays["center"], arrays["axes"], arrays["spread"]
             self.support_, self.dual_ = arrays["support"], arrays["dual"]
             self.intercept_, self.platt_ = float(state["intercept"]), tuple(map(float, state["platt"]))
             self.up_mean_, self.down_mean_ = float(state["up_mean"]), float(state["down_mean"])
         except (OSError, SafetensorError, KeyError, TypeError, ValueError) as exc:
             raise DataError(f"{self.model_id}: the stored kernel SVM cannot be read ({exc})") from None
-        if self.support_.shape[1] != self.axes_.shape[1] or len(self.dual_) != len(self.support_):
+        self.projection_ = Projection.from_arrays(arrays, self.model_id)
+        if self.support_.shape[1] != self.projection_.axes.shape[1] or len(self.dual_) != len(self.support_):
             raise DataError(f"{self.model_id}: the stored kernel SVM arrays do not fit together")
 
     def n_parameters(self) -> int:
