@@ -110,6 +110,23 @@ def _listening(pids: set[int]) -> set[str]:
     return found
 
 
+def test_a_local_ray_listens_on_loopback_only(monkeypatch) -> None:
+    """Ray 2.60 turns 127.0.0.1 into the outward address unless in single-machine mode: nothing may listen there."""
+    pytest.importorskip("ray", reason="Ray (pip extra 'scale') is not installed")
+    import psutil
+
+    from core.distributed.runtime import init_ray, shutdown_ray
+
+    monkeypatch.delenv("LYDIAN_RAY_ADDRESS", raising=False)
+    ray = init_ray(num_cpus=1)
+    try:
+        assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
+        listening = _listening({p.pid for p in psutil.Process().children(recursive=True)})
+        assert listening and listening <= LOOPBACK, listening
+    finally:
+        shutdown_ray()
+
+
 def test_two_node_cluster_gives_the_serial_results_in_the_same_stores(cluster, tmp_path, capsys, monkeypatch) -> None:
     import psutil
 

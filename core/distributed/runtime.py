@@ -62,8 +62,8 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
             if address:
                 ray.init(address=address, log_to_driver=False, include_dashboard=False)
             else:
-                ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False,
-                         _node_ip_address="127.0.0.1")
+                ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
+                         log_to_driver=False, _node_ip_address="127.0.0.1")  # "local": never join a cluster found
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise RayUnavailable(f"cannot start or reach Ray at {address or 'a local node'}: "
                                  f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from error
