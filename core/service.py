@@ -117,6 +117,13 @@ def patterns(candles: pd.DataFrame, *, last: int = 20, threshold: float = 0.03,
     return pattern_report(candles, last=last, threshold=threshold, min_events=min_events)
 
 
+def learned_patterns(candles: pd.DataFrame, **config: float) -> dict[str, Any]:
+    """The learned detectors trained on the rules' labels of the early bars and scored against the rules on the later ones."""
+    from core.patterns.learned import LearnConfig, learn  # imports torch: only when asked
+
+    return learn(candles, LearnConfig(**config))
+
+
 def train(candles: pd.DataFrame, key: Key, model_ids: list[str], *, source: str, epochs: int | None = None,
           config: EnsembleConfig | None = None, progress: Progress | None = None, seed: int = 0,
           device: str | None = None, store: ModelStore | None = None,

@@ -15,6 +15,7 @@ from pathlib import Path
 from core import __version__
 from core.cli import api, backtest, data, explain, models, patterns, portfolio, quantum, regimes, sentiment, strategy
 from core.cli import agents as agents_cli
+from core.cli import learned_patterns
 from core.cli import runs as runs_cli
 from core.cli import tune as tune_cli
 from core.cli._common import EXIT_USAGE, Parser, add_group, add_source_args
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_commands(commands)
     explain.add_commands(commands)
     patterns.add_commands(commands)
+    learned_patterns.add_commands(commands)
     backtest.add_commands(commands)
     strategy.add_commands(commands)
     portfolio.add_commands(commands)
