@@ -137,7 +137,10 @@ def test_diebold_mariano_rejects_the_random_walk_on_predictable_returns() -> Non
 def test_interval_scores_by_hand() -> None:
     lo, hi = np.array([np.nan, -1.0, 0.0, -2.0]), np.array([np.nan, 1.0, 1.0, 0.0])
     scores = interval_scores(lo, hi, np.array([5.0, 0.5, 2.0, -1.0]), "x")
-    assert scores == {"x_coverage": pytest.approx(2 / 3), "x_width": pytest.approx(5 / 3)}
+    low, high = wilson_interval(2, 3)  # 2 of the 3 bars with an interval fell inside it
+    assert scores == {"x_coverage": pytest.approx(2 / 3), "x_width": pytest.approx(5 / 3),
+                      "x_coverage_ci_low": pytest.approx(low), "x_coverage_ci_high": pytest.approx(high)}
+    assert 0.2 < low < 2 / 3 < high < 0.95
 
 
 def test_conformal_intervals_cover_90_percent_for_any_return_forecast() -> None:
