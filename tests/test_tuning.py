@@ -24,7 +24,6 @@ from core.tuning.search import Trial
 from core.tuning.spaces import grid_points
 from core.tuning.walk import _deflated, choose
 
-SETTINGS = {"refit_every": 300, "cache": False, "overrides": {"n_estimators": 40}}  # small trees: the test is fast
 
 
 def planted_candles(n: int = 1400, seed: int = 0, sigma: float = 0.01) -> pd.DataFrame:
@@ -108,65 +107,56 @@ def test_spaces_follow_the_registry_and_the_capability_tags() -> None:
     assert grid_points(space, 7, 3) == grid_points(space, 7, 3) and len(grid_points(space, 7, 3)) == 7
 
 
-# ---- on a local Ray: the whole nested tune
+# ---- on a local Ray, through the CLI: one test, so that under xdist only one worker starts a Ray
 
-@pytest.fixture(scope="module")
-def ray_runs():
+def _tune_json(candles: pd.DataFrame, path, capsys) -> dict:
+    candles.to_csv(path)
+    assert main(["tune", "--file", str(path), "--model", "lightgbm", "--space", "num_leaves=2,16",
+                 "--space", "n_estimators=40", "--trials", "2", "--refit-every", "300", "--no-cache", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_nested_tune_on_ray_finds_the_planted_best_and_never_reads_test_bars(tmp_path, capsys) -> None:
     pytest.importorskip("ray", reason="Ray (pip extra 'scale') is not installed")
     from core.distributed.runtime import init_ray, shutdown_ray
-    from core.tuning import tune_walk_forward
 
     with pytest.MonkeyPatch.context() as patch:  # a private local Ray, even if another one runs on this machine
         patch.setenv("RAY_ADDRESS", "local")
         init_ray(num_cpus=1)
-    candles = planted_candles()
-    space = {"num_leaves": [2, 16]}
-    clean = tune_walk_forward("lightgbm", candles, trials=2, space=space, **SETTINGS)
-    # alter every bar after the last fold's first test bar: the future of that forecast
-    last = pd.Timestamp(clean.chosen[-1]["first"])
-    altered = candles.copy()
-    later = altered.index > last
-    altered.loc[later, ["open", "high", "low", "close"]] *= np.linspace(1.0, 3.0, later.sum())[:, None]
-    changed = tune_walk_forward("lightgbm", altered, trials=2, space=space, **SETTINGS)
-    yield clean, changed, last
-    shutdown_ray()
+    try:
+        candles = planted_candles()
+        clean = _tune_json(candles, tmp_path / "clean.csv", capsys)
 
+        # the CLI contract, and grid search finding the planted best in every fold, every trial charged to the DSR
+        assert clean["trials"] == 2 and clean["search"] == "grid" and len(clean["trial_table"]) == 2
+        assert {"best_config", "tuned_result", "untuned_result", "baselines", "deflated"} <= set(clean)
+        planted = {"num_leaves": 16, "n_estimators": 40}
+        assert [c["config"] for c in clean["chosen"]] == [planted] * clean["folds"] and clean["best_config"] == planted
+        assert clean["deflated"]["trials"] == 2
+        assert clean["tuned_result"]["accuracy"] > 0.7  # the interaction is learnt out of sample
+        assert {"majority", "persistence", "buy_and_hold"} <= set(clean["baselines"])
 
-def test_grid_tuning_finds_the_planted_best_and_charges_every_trial(ray_runs) -> None:
-    clean, _, _ = ray_runs
-    assert [c["config"] for c in clean.chosen] == [{"num_leaves": 16}] * len(clean.chosen)
-    report = clean.to_dict()
-    assert report["trials"] == 2 and report["deflated"]["trials"] == 2
-    assert report["tuned_result"]["accuracy"] > 0.7  # the interaction is learnt out of sample
-    assert {"majority", "persistence", "buy_and_hold"} <= set(report["baselines"])
+        # what each trial read in each fold ends before that fold's first test bar...
+        for trial in clean["trial_table"]:
+            for read, fold in zip(trial["read_until"], clean["chosen"]):
+                assert pd.Timestamp(read) < pd.Timestamp(fold["first"])
+        # ...and altering every bar after the last fold's first test bar changes no trial and no choice
+        last = pd.Timestamp(clean["chosen"][-1]["first"])
+        altered = candles.copy()
+        later = altered.index > last
+        altered.loc[later, ["open", "high", "low", "close"]] *= np.linspace(1.0, 3.0, later.sum())[:, None]
+        changed = _tune_json(altered, tmp_path / "altered.csv", capsys)
+        assert changed["trial_table"] == clean["trial_table"] and changed["chosen"] == clean["chosen"]
+        assert changed["tuned_result"] != clean["tuned_result"]  # the altered bars were forecast, after the choice
 
-
-def test_tuning_never_reads_the_test_bars(ray_runs) -> None:
-    clean, changed, last = ray_runs
-    folds = Settings(refit_every=SETTINGS["refit_every"]).folds(
-        prepare_market(planted_candles(), 1, "1h").index)
-    for trial in clean.trials:
-        for report, fold in zip(trial.reports, folds):
-            assert report["last_row"] + 1 <= fold.test.start  # what the trial read ends before its test window
-    assert [t.reports for t in changed.trials] == [t.reports for t in clean.trials]
-    assert changed.chosen == clean.chosen
-    before = clean.tuned.index <= last
-    pd.testing.assert_frame_equal(changed.tuned.loc[before, ["p_up"]], clean.tuned.loc[before, ["p_up"]])
-
-
-def test_cli_tune_contract(ray_runs, tmp_path, capsys) -> None:
-    path = tmp_path / "planted.csv"
-    planted_candles(800).to_csv(path)
-    args = ["tune", "--file", str(path), "--model", "lightgbm", "--refit-every", "400", "--no-cache"]
-    assert main([*args, "--trials", "2", "--json"]) == 0
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["trials"] == 2 and payload["search"] == "grid" and len(payload["trial_table"]) == 2
-    assert set(payload["best_config"]) == {"learning_rate", "num_leaves", "colsample"}
-    for key in ("tuned_result", "untuned_result", "baselines", "deflated"):
-        assert key in payload
-    assert payload["deflated"]["trials"] == 2
-    assert main([*args, "--trials", "0"]) == 2 and "--trials must be at least 1" in capsys.readouterr().err
-    assert main([*args, "--model", "majority"]) == 2 and "nothing to tune" in capsys.readouterr().err
+        # bad arguments: exit 2, one line
+        args = ["tune", "--file", str(tmp_path / "clean.csv"), "--model", "lightgbm"]
+        assert main([*args, "--trials", "0"]) == 2 and "--trials must be at least 1" in capsys.readouterr().err
+        assert main([*args, "--model", "majority"]) == 2 and "nothing to tune" in capsys.readouterr().err
+        assert main([*args, "--space", "leaves"]) == 2 and "NAME=V1,V2" in capsys.readouterr().err
+        assert main([*args, "--space", "depth_of_ocean=1,2"]) == 2 and "cannot tune" in capsys.readouterr().err
+    finally:
+        shutdown_ray()
 
 
 def test_train_page_tune_tab_defaults_the_search_by_model_kind() -> None:

@@ -41,6 +41,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                       help="grid, random or bayes (Optuna TPE); default by model kind (trees grid, nets random)")
     tune.add_argument("--workers", type=int, default=1, help="trials run at once on Ray (default 1: deterministic)")
     tune.add_argument("--epochs", type=int, default=None, help="cap on epochs for the nets (default: their own)")
+    tune.add_argument("--space", action="append", default=None, metavar="NAME=V1,V2",
+                      help="try these values of one hyper-parameter instead of the family's space (repeatable), "
+                      "e.g. --space num_leaves=15,63 --space learning_rate=0.03,0.1")
     tune.set_defaults(handler=tune_command)
 
     ablation = commands.add_parser(
@@ -63,6 +66,29 @@ def _check(args: argparse.Namespace) -> None:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if not 0 <= args.fee < 0.1:
         raise UsageError("--fee is a fraction per side between 0 and 0.1 (0.001 = 0.1%)")
+
+
+def _space(items: list[str] | None) -> dict[str, list[Any]] | None:
+    """``NAME=V1,V2`` options as ``{name: [values]}``, numbers read as numbers."""
+    if not items:
+        return None
+    space: dict[str, list[Any]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        parsed = [_number(v.strip()) for v in values.split(",") if v.strip()]
+        if not sep or not name.strip() or not parsed:
+            raise UsageError(f"--space {item!r}: write NAME=V1,V2 (for example num_leaves=15,63)")
+        space[name.strip()] = parsed
+    return space
+
+
+def _number(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -94,7 +120,7 @@ def tune_command(args: argparse.Namespace) -> int:
 
     try:
         result = tune_walk_forward(args.model, candles, args.horizon, trials=args.trials, search=args.search,
-                                   workers=args.workers, progress=progress,
+                                   space=_space(args.space), workers=args.workers, progress=progress,
                                    overrides=epoch_cap(args.model, args.epochs), **_settings(args))
     finally:
         bar.close()

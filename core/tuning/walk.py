@@ -53,7 +53,8 @@ class TuneResult:
 
     def to_dict(self) -> dict[str, Any]:
         trials = [{"trial": t.number, "config": t.config, "folds": t.folds, "loss": t.reports[-1]["loss"],
-                   "sharpe": float(np.nanmean([r["sharpe"] for r in t.reports]))} for t in self.trials if t.reports]
+                   "sharpe": float(np.nanmean([r["sharpe"] for r in t.reports])),
+                   "read_until": [r.get("read_until") for r in t.reports]} for t in self.trials if t.reports]
         return finite({"model": self.model, "search": self.search, "trials": len(self.trials),
                        "best_config": self.best_config, "chosen": self.chosen, **self.report, "trial_table": trials})
 
@@ -112,6 +113,9 @@ def tune_walk_forward(
     started = time.perf_counter()
     found = run_search(model_id, market, folds, chosen_settings, params, search=search, trials=trials,
                        workers=workers, overrides=overrides, progress=progress)
+    for trial in found:  # the last bar each trial read per fold, in the dates the chosen list shows
+        for row in trial.reports:
+            row["read_until"] = str(market.index[row["last_row"]])
     configs = choose(found, len(folds))
     parts = []
     for fold, config in zip(folds, configs):
