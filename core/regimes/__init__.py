@@ -17,7 +17,7 @@ from core.regimes.walk import Labelled, label_causally
 
 def methods() -> tuple[str, ...]:
     """Every registered detector name (importing their modules registers them)."""
-    from core.regimes import anomaly, clusters  # noqa: F401
+    from core.regimes import anomaly, clusters, quantum_kernel  # noqa: F401
 
     return tuple(sorted(DETECTORS))
 

@@ -92,7 +92,7 @@ def register(cls: type[Detector]) -> type[Detector]:
 
 def make(method: str, **params: Any) -> Detector:
     """A fresh detector by name; an unknown name lists the ones that exist."""
-    from core.regimes import anomaly, clusters  # noqa: F401  (registers the detectors)
+    from core.regimes import anomaly, clusters, quantum_kernel  # noqa: F401  (registers the detectors)
 
     if method not in DETECTORS:
         raise RegimeError(f"unknown detector {method!r}; choose one of {', '.join(sorted(DETECTORS))}")
