@@ -43,7 +43,7 @@ class PatternDetector(nn.Module):
 class SupportResistanceUNet(nn.Module):
     """(batch, CHANNELS, window) -> (batch, 3, window) logits: none, support zone, resistance zone."""
 
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self, width: int = 8) -> None:
         super().__init__()
         self.enc1 = nn.Sequential(_conv(CHANNELS, width), _conv(width, width))
         self.enc2 = nn.Sequential(_conv(width, 2 * width, stride=2), _conv(2 * width, 2 * width))

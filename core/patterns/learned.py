@@ -60,8 +60,9 @@ class Detection:
 
 
 # ---- inputs and labels
-def window_inputs(candles: pd.DataFrame, window: int) -> np.ndarray:
-    """(bars, OHLCV) -> (bars - window + 1, 5, window) float32; window k ends at bar k + window - 1.
+def window_inputs(candles: pd.DataFrame, window: int, ends: np.ndarray | None = None) -> np.ndarray:
+    """(bars, OHLCV) -> (windows, 5, window) float32 for the windows ending at ``ends`` (default: every bar from
+    ``window - 1``, so window k ends at bar k + window - 1).
 
     Log prices minus the window's last log close, over the window's log range; volume as log(1 + v / mean v).
     """
@@ -69,10 +70,11 @@ def window_inputs(candles: pd.DataFrame, window: int) -> np.ndarray:
     volume = candles["volume"].to_numpy(np.float64)
     if len(ohlc) < window:
         raise DataError(f"need at least {window} bars, got {len(ohlc)}")
-    prices = sliding_window_view(ohlc, window, axis=0)  # (n, 4, window)
+    starts = slice(None) if ends is None else np.asarray(ends) - window + 1
+    prices = sliding_window_view(ohlc, window, axis=0)[starts]  # (n, 4, window)
     span = np.maximum(prices[:, 1].max(-1) - prices[:, 2].min(-1), 1e-9)[:, None, None]
     prices = (prices - prices[:, 3:4, -1:]) / span
-    vol = sliding_window_view(volume, window)
+    vol = sliding_window_view(volume, window)[starts]
     mean = np.maximum(vol.mean(-1, keepdims=True), 1e-12)
     return np.concatenate([prices, np.log1p(vol / mean)[:, None]], axis=1).astype(np.float32)
 
@@ -166,10 +168,11 @@ def fit_unet(candles: pd.DataFrame, labels: np.ndarray, cfg: LearnConfig) -> Sup
 # ---- inference
 def detect(model: PatternDetector, candles: pd.DataFrame, cfg: LearnConfig, first_end: int = 0) -> list[Detection]:
     """Detections of windows ending every ``stride`` bars from ``first_end``, each kept at its first sighting."""
-    x = window_inputs(candles, cfg.window)
     ends = np.arange(max(first_end, cfg.window - 1), len(candles), cfg.stride)
+    if not len(ends):
+        return []
     with torch.inference_mode():
-        out = model(torch.from_numpy(x[ends - cfg.window + 1])).numpy()
+        out = model(torch.from_numpy(window_inputs(candles, cfg.window, ends))).numpy()
     cell = cfg.window / cfg.cells
     score = 1 / (1 + np.exp(-out[..., 0]))
     w, c = np.nonzero(score > 0.5)
@@ -177,11 +180,14 @@ def detect(model: PatternDetector, candles: pd.DataFrame, cfg: LearnConfig, firs
     half = np.exp(out[w, c, 2]) * cfg.window / 2
     classes = out[w, c, BOX:].argmax(-1)
     kept: list[Detection] = []
+    recent: dict[int, list[tuple[int, int]]] = {}  # per class, the spans kept lately: a repeat matches one of them
     for i in np.argsort(ends[w], kind="stable"):
         start, end = int(max(round(centre[i] - half[i]), 0)), int(min(round(centre[i] + half[i]), ends[w][i]))
-        found = Detection(CLASSES[classes[i]], start, max(end, start), int(ends[w][i]), float(score[w[i], c[i]]))
-        if not any(k.pattern == found.pattern and span_iou((k.start, k.end), (start, end)) >= cfg.iou for k in kept[-50:]):
-            kept.append(found)
+        end = max(end, start)
+        seen = recent.setdefault(int(classes[i]), [])
+        if not any(span_iou(span, (start, end)) >= cfg.iou for span in seen[-20:]):
+            seen.append((start, end))
+            kept.append(Detection(CLASSES[classes[i]], start, end, int(ends[w][i]), float(score[w[i], c[i]])))
     return kept
 
 
