@@ -67,6 +67,7 @@ class Settings:
     seed: int = 0
     features: str = "all"  # or "topk" / "pca", fitted inside each training window (core.features.selection)
     top_k: int = 50  # columns (topk) or principal components (pca) kept
+    regime_features: str = ""  # or detectors, e.g. "hmm,isolation_forest", fitted per training window (core.regimes)
 
     @property
     def cost_per_side(self) -> float:
@@ -214,6 +215,13 @@ def _reduced(make: Callable[[], Forecaster], settings: Settings) -> Callable[[],
     return lambda: Reduced(make(), settings.features, settings.top_k, settings.seed)
 
 
+def _with_regimes(make: Callable[[], Forecaster], settings: Settings) -> Callable[[], Forecaster]:
+    """Each fresh forecaster wrapped so every refit fits regime/anomaly detectors on its own rows, adds their labels."""
+    from core.regimes.features import WithRegimes
+
+    return lambda: WithRegimes(make(), settings.regime_features, seed=settings.seed)
+
+
 def backtest(
     name: str, market: Market, settings: Settings, *, cache: ResultsCache | None = None,
     device: str | None = None, progress: Progress | None = None, overrides: dict[str, Any] | None = None,
@@ -222,6 +230,8 @@ def backtest(
     make, config = forecaster(name, overrides, settings.horizon)
     if settings.features != "all" and cap.TRAINABLE in forecasters.spec(name).tags:
         make = _reduced(make, settings)
+    if settings.regime_features and cap.TRAINABLE in forecasters.spec(name).tags:
+        make = _with_regimes(make, settings)  # outside the selection, which then chooses among the regime columns too
     key = digest({
         "kind": "walk_forward", "data": market.fingerprint, "timeframe": market.timeframe,
         "model": {"id": name, "config": config, "code": code_version()}, "settings": asdict(settings),

@@ -2,7 +2,9 @@
 
 Three numbers describe the kind of market a bar is in: its log return (direction and shocks),
 its log high/low range (volatility seen within the bar, no lag) and the log of the standard
-deviation of the last ``VOL_WINDOW`` returns (the volatility it has been living in).
+deviation of the last ``VOL_WINDOW`` returns (the volatility it has been living in). They are read
+from candles, or from the feature table's exact candle-shape columns (`inputs_from_features`), so a
+forecaster holding only feature rows gets the very same inputs.
 """
 
 from __future__ import annotations
@@ -24,10 +26,24 @@ def regime_inputs(candles: pd.DataFrame) -> pd.DataFrame:
     close = candles["close"].astype(float)
     if (close <= 0).any() or (candles["low"] <= 0).any():
         raise DataError("regimes need positive prices; the candles hold a zero or negative price")
-    ret = np.log(close).diff()
+    return _inputs(np.log(close).diff(), np.log(candles["high"] / candles["low"]))
+
+
+def inputs_from_features(features: pd.DataFrame) -> pd.DataFrame:
+    """The same inputs from rows of the feature table (its log return and candle-shape columns), warm-up dropped."""
+    from core.vision.images import CANDLE_FEATURES, log_candles_from_features
+
+    missing = [c for c in CANDLE_FEATURES if c not in features.columns]
+    if missing:
+        raise DataError(f"the feature table lacks the column(s) {', '.join(missing)} that regimes are built from")
+    logs = log_candles_from_features(features[list(CANDLE_FEATURES)].to_numpy())
+    return _inputs(features["log_return_1"].astype(float), pd.Series(logs[:, 1] - logs[:, 2], index=features.index))
+
+
+def _inputs(ret: pd.Series, log_range: pd.Series) -> pd.DataFrame:
     frame = pd.DataFrame({
         "ret": ret,
-        "range": np.log(np.log(candles["high"] / candles["low"]).clip(lower=1e-6)),
+        "range": np.log(log_range.clip(lower=1e-6)),
         "vol": np.log(ret.rolling(VOL_WINDOW).std().clip(lower=1e-8)),
-    }, index=candles.index)
+    }, index=ret.index)
     return frame.replace([np.inf, -np.inf], np.nan).dropna()
