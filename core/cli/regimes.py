@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from core.cli._common import CoreChoices, UsageError, add_source_args, check_table_path, load, print_json, write_table
+from core.cli._common import (
+    CoreChoices, UsageError, add_source_args, add_test_start, check_table_path, load, print_json, write_table,
+)
 
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class _Methods(CoreChoices):
@@ -62,17 +67,24 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "(1 - contamination) quantile.")
     _common(anomalies, "isolation_forest")
     anomalies.add_argument("--last", type=_whole(1), default=10, help="how many recent anomalies to list (default 10)")
+    anomalies.add_argument("--policy-model", default=None, metavar="MODEL",
+                           help="also walk MODEL forward and trade it with and without standing aside in the bars "
+                           "marked anomalous, after costs (adds 'stand_aside' to --json)")
+    anomalies.add_argument("--policy", choices=("always", "threshold", "vol_target", "signal"), default="always",
+                           help="policy of that comparison (default always: long/short, flat when stood aside)")
+    anomalies.add_argument("--fee", type=float, default=0.001, help="fee per side as a fraction (default 0.001)")
+    add_test_start(anomalies, "first forecast of --policy-model")
     anomalies.set_defaults(handler=anomalies_command)
 
 
-def _run(args: argparse.Namespace):
+def _run(args: argparse.Namespace, candles: pd.DataFrame | None = None) -> Any:
     from core.regimes import label_causally
 
     if args.labels_out is not None:
         check_table_path(args.labels_out, "--labels-out")
     if not 0 < args.contamination < 0.5:
         raise UsageError(f"--contamination {args.contamination}: give a share between 0 and 0.5, e.g. 0.01")
-    candles = load(args)
+    candles = load(args) if candles is None else candles
     if args.train_bars is not None and args.train_bars >= len(candles):
         raise UsageError(f"--train-bars {args.train_bars}: the series has only {len(candles)} bars")
     labelled = label_causally(candles, args.method, n_regimes=args.regimes, train_bars=args.train_bars,
@@ -106,7 +118,12 @@ def regimes_command(args: argparse.Namespace) -> int:
 def anomalies_command(args: argparse.Namespace) -> int:
     from core.regimes.summary import anomaly_report
 
-    report = anomaly_report(_run(args), args.last)
+    if args.policy_model is not None and not 0 <= args.fee < 0.1:
+        raise UsageError("--fee is a fraction per side between 0 and 0.1 (0.001 = 0.1%)")
+    candles = load(args)
+    report = anomaly_report(_run(args, candles), args.last)
+    if args.policy_model is not None:
+        report["stand_aside"] = _stand_aside(args, candles)
     if args.json:
         print_json(report)
         return 0
@@ -116,4 +133,26 @@ def anomalies_command(args: argparse.Namespace) -> int:
           f"{report['n_anomalies'] if report['n_anomalies'] is not None else '-'} marked anomalous")
     for row in report["recent"]:
         print(f"  {row['timestamp'][:16]}  score {row['anomaly_score']:.4f}")
+    if "stand_aside" in report:
+        _print_stand_aside(report["stand_aside"])
     return 0
+
+
+def _stand_aside(args: argparse.Namespace, candles: pd.DataFrame) -> dict[str, Any]:
+    from core.policy.execution import Execution
+    from core.policy.stand_aside import stand_aside_report
+
+    timeframe = args.timeframe or candles.attrs.get("timeframe", "1h")
+    return stand_aside_report(candles, args.policy_model, timeframe=timeframe, detector=args.method,
+                              policy=args.policy, execution=Execution(fee=args.fee), start=args.test_start,
+                              refit_every=args.refit_every, contamination=args.contamination)
+
+
+def _print_stand_aside(report: dict[str, Any]) -> None:
+    print(f"{report['model']} traded by '{report['policy']}' after costs, {report['n_forecasts']:,} forecasts; "
+          f"{report['bars_stood_aside']:,} stood aside ({report['detector']}):")
+    for side in ("without", "with"):
+        row = report[side]
+        print(f"  {side:<8} Sharpe {row['sharpe'] or 0:>6.2f} (95% CI {row['sharpe_ci_low'] or 0:.2f} to "
+              f"{row['sharpe_ci_high'] or 0:.2f})  return {row['total_return'] or 0:>7.1%}  turnover "
+              f"{row['turnover'] or 0:,.0f}  flat bars {row['flat_bars']:,}")

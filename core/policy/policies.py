@@ -4,11 +4,13 @@ Each policy reads only the decision bar's forecast and candles up to that bar's 
 has a small grid of configurations; which one trades is chosen causally (`core.policy.select`),
 and the grid's size is the number of trials the deflated Sharpe is charged for.
 
-- ``always``: long when P(up) > 0.5, else short, every bar (the rule the leaderboard shows).
+- ``always``: long when P(up) > 0.5, short when below, every bar (the rule the leaderboard shows); flat at
+  exactly 0.5, which is no view (a forecast stood aside, `core.regimes.stand_aside`), not a short.
 - ``threshold``: act only when P(up) is more than ``band`` away from 0.5; otherwise keep the
   position (``flat=False``) or go flat (``flat=True``).
-- ``vol_target``: always in, sized by target volatility over forecast volatility: ATR / close, or
-  GARCH(1,1)'s forecast of the next bar's volatility (``volatility="garch"``, refitted every block).
+- ``vol_target``: always in (flat on no view, as ``always``), sized by target volatility over forecast
+  volatility: ATR / close, or GARCH(1,1)'s forecast of the next bar's volatility (``volatility="garch"``,
+  refitted every block).
 - ``signal``: the BUY/SELL/HOLD signal of `core.ensemble.signal` traded as such: enter on BUY/SELL,
   exit once a later bar's high/low reaches the stop-loss or take-profit, or after the horizon.
   Exits fill at the next open like every decision, so when both levels lie inside one bar the
@@ -27,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.backtest.strategy import positions as always_in
 from core.ensemble.signal import ATR_PERIOD, SignalSettings
 from core.errors import LydianError
 from core.statistical.garch import next_bar_volatility
@@ -80,8 +81,13 @@ def hold_for(position: np.ndarray, horizon: int) -> np.ndarray:
     return np.repeat(position[::horizon], horizon)[: len(position)]
 
 
+def view(p_up: np.ndarray) -> np.ndarray:
+    """+1 up, -1 down, 0 for no view (P(up) exactly 0.5): standing aside must not turn into a short."""
+    return np.sign(np.asarray(p_up, np.float64) - 0.5)
+
+
 def always(bars: Bars) -> np.ndarray:
-    return hold_for(always_in(bars.p_up, "long_short"), bars.horizon)
+    return hold_for(view(bars.p_up), bars.horizon)
 
 
 def threshold(bars: Bars, band: float, flat: bool) -> np.ndarray:
@@ -95,7 +101,7 @@ def vol_target(bars: Bars, annual_vol: float) -> np.ndarray:
     forecast_vol = bars.distance[bars.rows] / bars.close[bars.rows]
     per_bar = annual_vol / np.sqrt(bars.periods)
     size = np.minimum(1.0, per_bar / np.maximum(forecast_vol, 1e-12))
-    return hold_for(always_in(bars.p_up, "long_short") * size, bars.horizon)
+    return hold_for(view(bars.p_up) * size, bars.horizon)
 
 
 def signal(bars: Bars, min_confidence: float, sl_atr: float, tp_atr: float) -> np.ndarray:
