@@ -108,3 +108,19 @@ def test_detections_and_marks_at_t_ignore_later_bars() -> None:
 def test_too_few_bars_is_a_clear_error() -> None:
     with pytest.raises(DataError, match="need at least"):
         learn(_planted(3), SMALL)
+
+
+def test_the_patterns_page_shows_the_learned_detectors_beside_the_rules(monkeypatch) -> None:
+    """The page only lays out what the service returns (here the planted report, not a year of BTC)."""
+    from core import service
+    from tests.pages import open_page
+
+    monkeypatch.setattr(service, "learned_patterns", lambda candles, **_: _report())
+    at = open_page("views/Patterns.py", timeout=120)
+    at.button(key="patterns_learn").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    tables = {column: next(d.value for d in at.dataframe if column in d.value.columns) for column in ("found", "zone", "after")}
+    assert tables["found"]["precision"].iloc[0] == _report()["detector"]["precision"]
+    assert set(tables["zone"]["zone"]) == {"support", "resistance"}
+    assert list(tables["after"]["after"]) == ["detector", "rules", "base"]

@@ -12,6 +12,8 @@ from core.errors import LydianError
 from core.patterns import differs_from_base, with_record
 from core.patterns.report import HORIZONS
 
+LEARN_BARS = 8_760  # a year of hourly bars: what the learned detectors train and are scored on
+
 selection = sidebar.market()
 
 cols = st.columns([2, 1, 1, 1])
@@ -97,3 +99,37 @@ st.caption(
     f"{round(rated * 0.05)}. A single row that beats the base rate is weak evidence; neutral patterns claim "
     "nothing (their hit rate is the share of up moves)."
 )
+
+st.subheader("Learned detectors beside the rules")
+st.caption(
+    "A YOLO-style detector (span and class of each chart pattern) and a U-Net (support and resistance zones bar by "
+    f"bar) are trained on the rules' patterns of the first 60 % of the last {LEARN_BARS:,} bars only (1 % zigzag), "
+    "then scored on the rest against what the rules find there. Training takes a few minutes."
+)
+if st.button("Train and score the learned detectors", key="patterns_learn"):
+    from core import service
+
+    with st.spinner("Training on the early bars, scoring on the later ones…"):
+        try:
+            st.session_state["patterns_learned"] = service.learned_patterns(candles.tail(LEARN_BARS))
+        except LydianError as exc:
+            st.error(str(exc))
+learned = st.session_state.get("patterns_learned")
+if learned:
+    det, fwd = learned["detector"], learned["forward_returns"]
+    st.dataframe([
+        {"": "detector", "precision": det["precision"], "recall": det["recall"], "found": det["n_found"]},
+        {"": "random spans, same lengths", "precision": det["chance"]["precision"], "recall": det["chance"]["recall"],
+         "found": det["n_found"]},
+    ], hide_index=True, key="patterns_learned_detector")
+    st.dataframe([{"zone": zone, **scores} for zone, scores in learned["unet"].items()], hide_index=True,
+                 key="patterns_learned_unet")
+    st.dataframe([{"after": name, **values} for name, values in fwd.items() if name != "horizon"], hide_index=True,
+                 key="patterns_learned_returns")
+    st.caption(
+        f"Scored from {learned['test_start'][:10]} ({learned['bars'] - learned['train_bars']:,} bars) against "
+        f"{det['n_rules']} rule patterns; a detection matches a rule pattern of the same class whose span overlaps "
+        f"it by IoU ≥ {learned['config']['iou']} (mean IoU of the matches {det['mean_iou']:.2f}). Forward returns "
+        f"{fwd['horizon']} bars after each detection are signed by the pattern's claim (neutral ones left out), "
+        "beside the rules' own and any bar's."
+    )
