@@ -32,7 +32,7 @@ LAYERS: dict[str, int] = {
     "core.ensemble": 3, "core.statistical": 3,
     "core.vision": 3,  # chart images of candle windows and the image forecasters (issue 23)
     "core.regimes": 3,  # regime and anomaly detectors (clusters, HMM, forests, autoencoder) and their causal walk
-    "core.quantum": 3, "core.quantum.problems": 5,  # QUBOs, solvers, QML forecasters; problems read core.portfolio
+    "core.quantum": 3, "core.quantum.problems": 5, "core.quantum.judge": 5,  # QUBOs, solvers, QML forecasters; problems read core.portfolio
     # 4 the one registry of forecasters (models, ensembles, baselines), and where each market's ensemble is kept
     "core.forecasters": 4, "core.ensemble_configs": 4,
     # 5 evaluation and analysis

@@ -6,6 +6,7 @@ import json
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.quantum import QuboError, SolverError, ensemble_selection, portfolio_selection, solve
@@ -106,6 +107,9 @@ def test_cli_list_names_methods_not_built(capsys: pytest.CaptureFixture[str]) ->
     payload = json.loads(capsys.readouterr().out)
     assert set(payload["solvers"]) == {"exact", "annealing", "qaoa", "vqe", "grover"}
     assert all(reason for reason in payload["not_built"].values())
+    assert all(reason for reason in payload["too_slow"].values())
+    listed = set(payload["forecasters"]) | set(payload["regime_detectors"]) | set(payload["too_slow"]) | set(payload["pending"])
+    assert {"vqc", "qnn", "quantum_kmeans", "quantum_lstm"} <= listed
 
 
 @pytest.mark.parametrize("model_id", ["qsvm", "svm_rbf_twin", "vqc", "logistic_twin", "qnn", "mlp_twin"])
@@ -176,3 +180,49 @@ def test_quantum_kernel_kmeans_recovers_planted_regimes_beside_kmeans() -> None:
         labels = label_causally(candles, method, train_bars=800, refit_every=400).labels["regime"]
         scores[method] = adjusted_rand_score(truth.loc[labels.index], labels)
     assert scores["quantum_kmeans"] >= 0.8 and scores["kmeans"] >= 0.8, scores
+
+
+def _bundled(symbols: tuple[str, ...] = ("BTC", "ETH", "SOL", "BNB")) -> dict:
+    from core.data import load_candles
+
+    return {s: load_candles(s, "1h") for s in symbols}
+
+
+def test_portfolio_judgement_books_equal_when_the_solver_finds_every_optimum() -> None:
+    """Annealing finds the exact choice at every rebalance here, so its book is the exact book, to the bar."""
+    from core.quantum.judge import judge_portfolio
+
+    candles = {s: c.iloc[-2500:] for s, c in _bundled().items()}
+    result = judge_portfolio(candles, 2, "annealing", timeframe="1h", rebalance=400, start=0.6, draws=200)
+    assert result["solver_quality"]["same_selection_as_exact"] == 1.0
+    assert result["books"]["annealing_chosen"] == result["books"]["exact_chosen"]
+    assert set(result["books"]) == {"annealing_chosen", "exact_chosen", "mean_variance", "equal"}
+    assert all(book["trials"] == 4 and book["fees_paid"] > 0 for book in result["books"].values())
+
+
+def test_portfolio_judgement_reads_no_later_bar() -> None:
+    """Bars after t move no book's return at t: every selection reads the returns up to its own bar."""
+    from core.policy.execution import Execution
+    from core.quantum.judge import books
+
+    candles = {s: c.iloc[-3000:] for s, c in _bundled(("BTC", "ETH", "SOL")).items()}
+    cut = {s: c.iloc[:-400] for s, c in candles.items()}
+    start = cut["BTC"].index[-1500]
+    settings = {"rebalance": 200, "lookback": 720, "risk_aversion": 1.0, "execution": Execution(), "start": start, "seed": 0}
+    short, long_ = books(cut, 1, "exact", **settings)[0], books(candles, 1, "exact", **settings)[0]
+    for name, table in short.items():
+        pd.testing.assert_frame_equal(table, long_[name].loc[table.index])
+    assert len(long_["exact_chosen"]) > len(short["exact_chosen"])
+
+
+def test_cli_backtest_prints_qaoa_beside_exact_after_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main
+
+    code = main(["quantum", "backtest", "--problem", "portfolio", "--symbols", "BTC,ETH,SOL,BNB", "--timeframe", "1h",
+                 "--k", "2", "--solver", "qaoa", "--rebalance", "1000", "--start", "0.9", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["simulated"] is True and payload["label"] == "classical simulation of a quantum algorithm"
+    assert set(payload["books"]) == {"qaoa_chosen", "exact_chosen", "mean_variance", "equal"}
+    for book in payload["books"].values():
+        assert book["sharpe_ci_low"] <= book["sharpe"] <= book["sharpe_ci_high"] and "deflated_sharpe" in book
+    assert 0.0 <= payload["solver_quality"]["same_selection_as_exact"] <= 1.0 and len(payload["last_selection"]["chosen"]) == 2

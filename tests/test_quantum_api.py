@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -39,8 +40,22 @@ def test_bad_queries_are_refused(client: TestClient, params: dict) -> None:
 
 
 def test_list_names_solvers_and_methods_not_built(client: TestClient) -> None:
+    from core.cli import main  # noqa: F401  (the CLI lists the same catalogue)
+    from core.quantum import catalogue
+
     body = client.get("/api/ai/quantum/list").json()
     assert "qaoa" in body["solvers"] and body["not_built"] and body["simulated"] is True
+    assert body == json.loads(json.dumps(catalogue())) and "vqc" in body["forecasters"] and body["too_slow"]
+
+
+def test_backtest_judges_the_chosen_books_after_costs(client: TestClient) -> None:
+    params = {"symbols": ["BTC", "ETH", "SOL"], "k": 1, "solver": "exact", "lookback": 300, "rebalance": 500,
+              "start": 0.95}
+    answer = client.get("/api/ai/quantum/backtest", params=params)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["simulated"] is True and body["solver_quality"]["same_selection_as_exact"] == 1.0
+    assert body["books"]["exact_chosen"]["fees_paid"] > 0 and set(body["books"]) == {"exact_chosen", "mean_variance", "equal"}
 
 
 def test_quantum_page_compares_solvers_and_says_simulated() -> None:

@@ -34,6 +34,26 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     solve.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     solve.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     solve.set_defaults(handler=solve_command)
+    judge = sub.add_parser(
+        "backtest", help="quantum- against classically chosen portfolios, out of sample after costs",
+        description="Along the test bars, every --rebalance bars the --solver and the exact solver each choose k "
+        "symbols from the last --lookback returns (the same QUBO as solve), held equally weighted; both books, "
+        "core.portfolio's mean-variance weights and equal weight are judged after costs by the policy layer.",
+        epilog="Example: lydian quantum backtest --problem portfolio --symbols BTC,ETH,SOL,BNB --timeframe 1h --k 2 "
+        "--solver qaoa --json",
+    )
+    judge.add_argument("--problem", choices=("portfolio",), default="portfolio", help="default portfolio")
+    judge.add_argument("--symbols", required=True, help="comma-separated symbols")
+    judge.add_argument("--timeframe", choices=list(TIMEFRAMES), default="1h", metavar="TF", help="default 1h")
+    judge.add_argument("--k", type=int, required=True, help="how many symbols each selector holds")
+    judge.add_argument("--solver", choices=SOLVER_CHOICES, default="qaoa", help="default qaoa")
+    judge.add_argument("--rebalance", type=int, default=168, help="bars between selections (default 168)")
+    judge.add_argument("--lookback", type=int, default=720, help="bars of returns per selection (default 720)")
+    judge.add_argument("--start", type=float, default=0.5, help="fraction of the shared bars before the test (default 0.5)")
+    judge.add_argument("--fee", type=float, default=0.001, help="cost per side (default 0.001)")
+    judge.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    judge.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    judge.set_defaults(handler=backtest_command)
     listing = sub.add_parser("list", help="solvers and the methods not built, with reasons")
     listing.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     listing.set_defaults(handler=list_command)
@@ -56,17 +76,43 @@ def solve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def list_command(args: argparse.Namespace) -> int:
-    from core.quantum import NOT_BUILT, PENDING, SOLVERS
+def backtest_command(args: argparse.Namespace) -> int:
+    from core.data import load_candles
+    from core.policy.execution import Execution
+    from core.quantum.judge import judge_portfolio
 
-    payload = {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT, "pending": list(PENDING),
-               "simulated": True}
+    candles = {}
+    for word in [s.strip() for s in args.symbols.split(",") if s.strip()]:
+        frame = load_candles(word, args.timeframe)
+        candles[frame.attrs.get("symbol", word)] = frame
+    result = judge_portfolio(candles, args.k, args.solver, timeframe=args.timeframe, rebalance=args.rebalance,
+                             lookback=args.lookback, execution=Execution(fee=args.fee), start=args.start, seed=args.seed)
+    if args.json:
+        print_json(result)
+        return 0
+    quality = result["solver_quality"]
+    print(f"{result['bars']} test bars from {result['first_bar']}, {result['rebalances']} selections of {args.k}, "
+          f"{args.solver} ({result['label']}) chose as exact {quality['same_selection_as_exact']:.0%} of the time")
+    for name, stats in result["books"].items():
+        print(f"{name:17} return {stats['total_return']:+.2%}  Sharpe {stats['sharpe']:.2f} "
+              f"[{stats['sharpe_ci_low']:.2f}, {stats['sharpe_ci_high']:.2f}]  deflated {stats['deflated_sharpe']:.2f}  "
+              f"fees {stats['fees_paid']:.4f}")
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    from core.quantum import catalogue
+
+    payload = catalogue()
     if args.json:
         print_json(payload)
         return 0
-    for name, label in payload["solvers"].items():
-        print(f"{name:10} {label}")
-    for name, reason in NOT_BUILT.items():
-        print(f"{name:10} not built: {reason}")
+    for group in ("solvers", "forecasters", "regime_detectors"):
+        for name, label in payload[group].items():
+            print(f"{name:15} {label}")
+    for name, reason in payload["too_slow"].items():
+        print(f"{name:15} too slow, not shipped: {reason}")
+    for name, reason in payload["not_built"].items():
+        print(f"{name:15} not built: {reason}")
     print(f"pending (meaningful, not built yet): {', '.join(payload['pending'])}")
     return 0

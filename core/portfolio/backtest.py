@@ -13,6 +13,7 @@ shared), so the chosen method's deflated Sharpe and PBO are charged for all the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +50,9 @@ def align(candles: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]
     return opens, closes
 
 
-def simulate(method: str, returns: np.ndarray, windows: list[np.ndarray], covariances: list[np.ndarray | None],
-             rebalance: int, mu: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def simulate(method: str | Callable[[np.ndarray, np.ndarray | None], np.ndarray], returns: np.ndarray,
+             windows: list[np.ndarray], covariances: list[np.ndarray | None], rebalance: int,
+             mu: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weights before each row, gross return and weight traded per row of one method.
 
     ``returns`` (rows x markets) are the open-to-open returns each row earns; ``windows`` and
@@ -60,7 +62,8 @@ def simulate(method: str, returns: np.ndarray, windows: list[np.ndarray], covari
     book, gross, traded = np.empty(returns.shape), np.empty(len(returns)), np.zeros(len(returns))
     for number, a in enumerate(range(0, len(returns), rebalance)):
         b = min(a + rebalance, len(returns))
-        target = weights(method, windows[number], None if mu is None else mu[a], covariance=covariances[number])
+        target = (method(windows[number], covariances[number]) if callable(method)  # a caller's own rule (core.quantum)
+                  else weights(method, windows[number], None if mu is None else mu[a], covariance=covariances[number]))
         traded[a] = np.abs(target - held).sum()
         holdings = target * np.cumprod(1 + returns[a:b], axis=0)  # each market's value after each row
         value = holdings.sum(axis=1)

@@ -47,8 +47,32 @@ def quantum_solve(query: Annotated[SolveQuery, Query()], ctx: Ctx, _: Reader) ->
     return solve(problem, query.solver, seed=query.seed).to_dict()
 
 
-@router.get("/quantum/list", summary="The solvers, their labels, and the named methods not built with the reason")
+@router.get("/quantum/list", summary="Solvers, forecasters and detectors, and the named methods not built or too slow, why")
 def quantum_list(_: Reader) -> dict[str, Any]:
-    from core.quantum import NOT_BUILT, PENDING, SOLVERS
+    from core.quantum import catalogue
 
-    return {"solvers": {name: label for name, (_, label) in SOLVERS.items()}, "not_built": NOT_BUILT, "pending": list(PENDING), "simulated": True}
+    return catalogue()
+
+
+class BacktestQuery(SolveQuery):
+    solver: Literal["exact", "annealing", "qaoa", "vqe", "grover"] = "annealing"
+    rebalance: int = Field(336, ge=24, le=5_000, description="bars between selections")
+    start: float = Field(0.5, gt=0, lt=1, description="fraction of the shared bars before the test")
+    fee: float = Field(0.001, ge=0, le=0.05, description="cost per side")
+
+
+@router.get("/quantum/backtest", responses=READ_ERRORS,
+            summary="The solver-chosen and exactly chosen k markets, held along the test bars, judged after costs")
+def quantum_backtest(query: Annotated[BacktestQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
+    from core.policy.execution import Execution
+    from core.quantum import SolverError
+    from core.quantum.judge import judge_portfolio
+
+    candles = {s: ctx.markets.candles(s, query.timeframe)
+               for s in dict.fromkeys(ctx.markets.check(s, query.timeframe) for s in query.symbols)}
+    if query.solver in ("qaoa", "vqe", "grover") and len(candles) > MAX_CIRCUIT_ITEMS:
+        raise SolverError(f"the API simulates circuits for at most {MAX_CIRCUIT_ITEMS} markets; "
+                          f"use 'lydian quantum backtest' for {len(candles)}")
+    return judge_portfolio(candles, query.k, query.solver, timeframe=query.timeframe, rebalance=query.rebalance,
+                           lookback=query.lookback, risk_aversion=query.risk_aversion,
+                           execution=Execution(fee=query.fee), start=query.start, seed=query.seed)
