@@ -98,7 +98,7 @@ def _on_ray(job: Job, items: Sequence[Any], shared: Any, labels: list[str], prog
             (ready,), _ = ray.wait(list(pending), num_returns=1)
             index = pending.pop(ready)
             results[index] = _result(ray, ready)
-            if progress and pending:
+            if progress:
                 progress({"event": "model", "model": f"{labels[index]} done", "index": len(items) - len(pending),
                           "total": len(items)})
         return results
