@@ -77,3 +77,10 @@ def test_quantum_page_compares_solvers_and_says_simulated() -> None:
     assert list(table.index) == ["exact", "annealing"] and table.loc["exact", "approximation_ratio"] == 1.0
     assert "classical simulation of a quantum algorithm" in " ".join(c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1
+    at.number_input(key="quantum_rebalance").set_value(2000)
+    at.button(key="quantum_judge_run").click().run()
+    assert not at.exception, at.exception
+    books = next(frame.value for frame in at.dataframe if "deflated_sharpe" in frame.value.columns)
+    assert list(books.index) == ["annealing_chosen", "exact_chosen", "mean_variance", "equal"]
+    models = next(frame.value for frame in at.dataframe if "id" in frame.value.columns)
+    assert {"vqc", "logistic_twin", "qnn", "mlp_twin", "quantum_kmeans", "quantum_lstm"} <= set(models["id"])
