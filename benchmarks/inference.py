@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import core.forecasters  # noqa: F401  (registers the families above core.models: chart images, statistical...)
 from core.data import load_candles
 from core.models import capabilities as cap
 from core.models import registry
