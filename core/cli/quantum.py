@@ -23,16 +23,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         epilog="Example: lydian quantum solve --problem portfolio --symbols BTC,ETH,SOL,BNB --timeframe 1h --k 2 "
         "--solver qaoa --json",
     )
-    solve.add_argument("--problem", choices=("portfolio",), default="portfolio", help="default portfolio")
-    solve.add_argument("--symbols", required=True, help="comma-separated symbols")
-    solve.add_argument("--timeframe", choices=list(TIMEFRAMES), default="1h", metavar="TF", help="default 1h")
-    solve.add_argument("--k", type=int, required=True, help="how many symbols to choose")
-    solve.add_argument("--solver", choices=SOLVER_CHOICES, default="exact", help="default exact")
-    solve.add_argument("--lookback", type=int, default=720, help="bars of returns (default 720)")
-    solve.add_argument("--risk-aversion", type=float, default=1.0, help="weight of variance against mean (default 1)")
+    _selection_arguments(solve, "exact")
     solve.add_argument("--end", help="last candle open time to read (UTC); nothing later is used")
-    solve.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    solve.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     solve.set_defaults(handler=solve_command)
     judge = sub.add_parser(
         "backtest", help="quantum- against classically chosen portfolios, out of sample after costs",
@@ -42,21 +34,27 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         epilog="Example: lydian quantum backtest --problem portfolio --symbols BTC,ETH,SOL,BNB --timeframe 1h --k 2 "
         "--solver qaoa --json",
     )
-    judge.add_argument("--problem", choices=("portfolio",), default="portfolio", help="default portfolio")
-    judge.add_argument("--symbols", required=True, help="comma-separated symbols")
-    judge.add_argument("--timeframe", choices=list(TIMEFRAMES), default="1h", metavar="TF", help="default 1h")
-    judge.add_argument("--k", type=int, required=True, help="how many symbols each selector holds")
-    judge.add_argument("--solver", choices=SOLVER_CHOICES, default="qaoa", help="default qaoa")
+    _selection_arguments(judge, "qaoa")
     judge.add_argument("--rebalance", type=int, default=168, help="bars between selections (default 168)")
-    judge.add_argument("--lookback", type=int, default=720, help="bars of returns per selection (default 720)")
     judge.add_argument("--start", type=float, default=0.5, help="fraction of the shared bars before the test (default 0.5)")
     judge.add_argument("--fee", type=float, default=0.001, help="cost per side (default 0.001)")
-    judge.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    judge.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     judge.set_defaults(handler=backtest_command)
     listing = sub.add_parser("list", help="solvers and the methods not built, with reasons")
     listing.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     listing.set_defaults(handler=list_command)
+
+
+def _selection_arguments(parser: argparse.ArgumentParser, solver: str) -> None:
+    """The problem's arguments, shared by solve and backtest."""
+    parser.add_argument("--problem", choices=("portfolio",), default="portfolio", help="default portfolio")
+    parser.add_argument("--symbols", required=True, help="comma-separated symbols")
+    parser.add_argument("--timeframe", choices=list(TIMEFRAMES), default="1h", metavar="TF", help="default 1h")
+    parser.add_argument("--k", type=int, required=True, help="how many symbols to choose")
+    parser.add_argument("--solver", choices=SOLVER_CHOICES, default=solver, help=f"default {solver}")
+    parser.add_argument("--lookback", type=int, default=720, help="bars of returns per choice (default 720)")
+    parser.add_argument("--risk-aversion", type=float, default=1.0, help="weight of variance against mean (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def solve_command(args: argparse.Namespace) -> int:
@@ -86,7 +84,8 @@ def backtest_command(args: argparse.Namespace) -> int:
         frame = load_candles(word, args.timeframe)
         candles[frame.attrs.get("symbol", word)] = frame
     result = judge_portfolio(candles, args.k, args.solver, timeframe=args.timeframe, rebalance=args.rebalance,
-                             lookback=args.lookback, execution=Execution(fee=args.fee), start=args.start, seed=args.seed)
+                             lookback=args.lookback, risk_aversion=args.risk_aversion, execution=Execution(fee=args.fee),
+                             start=args.start, seed=args.seed)
     if args.json:
         print_json(result)
         return 0

@@ -31,17 +31,25 @@ class SolveQuery(Strict):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-@router.get("/quantum/solve", responses=READ_ERRORS,
-            summary="Choose k markets (mean-variance QUBO) with one solver, scored against the exact optimum")
-def quantum_solve(query: Annotated[SolveQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
-    from core.quantum import SolverError, solve
-    from core.quantum.problems import shared_returns, window_problem
+def _candles(query: SolveQuery, ctx: Context, command: str) -> dict[str, Any]:
+    """The queried markets' candles, refused past the circuit size a request may simulate."""
+    from core.quantum import SolverError
 
     candles = {s: ctx.markets.candles(s, query.timeframe)
                for s in dict.fromkeys(ctx.markets.check(s, query.timeframe) for s in query.symbols)}
     if query.solver in ("qaoa", "vqe", "grover") and len(candles) > MAX_CIRCUIT_ITEMS:
         raise SolverError(f"the API simulates circuits for at most {MAX_CIRCUIT_ITEMS} markets; "
-                          f"use 'lydian quantum solve' for {len(candles)}")
+                          f"use 'lydian quantum {command}' for {len(candles)}")
+    return candles
+
+
+@router.get("/quantum/solve", responses=READ_ERRORS,
+            summary="Choose k markets (mean-variance QUBO) with one solver, scored against the exact optimum")
+def quantum_solve(query: Annotated[SolveQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
+    from core.quantum import solve
+    from core.quantum.problems import shared_returns, window_problem
+
+    candles = _candles(query, ctx, "solve")
     labels, returns = shared_returns(candles, query.lookback, query.timeframe)
     problem = window_problem(labels, returns, query.k, query.risk_aversion)
     return solve(problem, query.solver, seed=query.seed).to_dict()
@@ -65,14 +73,9 @@ class BacktestQuery(SolveQuery):
             summary="The solver-chosen and exactly chosen k markets, held along the test bars, judged after costs")
 def quantum_backtest(query: Annotated[BacktestQuery, Query()], ctx: Ctx, _: Reader) -> dict[str, Any]:
     from core.policy.execution import Execution
-    from core.quantum import SolverError
     from core.quantum.judge import judge_portfolio
 
-    candles = {s: ctx.markets.candles(s, query.timeframe)
-               for s in dict.fromkeys(ctx.markets.check(s, query.timeframe) for s in query.symbols)}
-    if query.solver in ("qaoa", "vqe", "grover") and len(candles) > MAX_CIRCUIT_ITEMS:
-        raise SolverError(f"the API simulates circuits for at most {MAX_CIRCUIT_ITEMS} markets; "
-                          f"use 'lydian quantum backtest' for {len(candles)}")
+    candles = _candles(query, ctx, "backtest")
     return judge_portfolio(candles, query.k, query.solver, timeframe=query.timeframe, rebalance=query.rebalance,
                            lookback=query.lookback, risk_aversion=query.risk_aversion,
                            execution=Execution(fee=query.fee), start=query.start, seed=query.seed)
