@@ -211,7 +211,7 @@ def test_api_regimes_and_anomalies_match_the_core(tmp_path) -> None:
         assert bad.status_code == 422 and "kmeans" in bad.text
 
 
-def test_regimes_page_draws_the_coloured_chart_and_tables() -> None:
+def test_regimes_page_draws_the_coloured_chart_tables_board_and_stand_aside() -> None:
     from tests.pages import open_page
 
     at = open_page("views/Regimes.py")
@@ -220,3 +220,10 @@ def test_regimes_page_draws_the_coloured_chart_and_tables() -> None:
     assert regimes["share"].sum() == pytest.approx(1.0) and "mean duration (bars)" in regimes.columns
     assert transitions.sum(axis=1).to_numpy() == pytest.approx(1.0)
     assert not at.error and "computed from bars up to it only" in at.caption[0].value
+    assert at.info and "Walk forward" in at.info[0].value  # nothing is walked before the button
+    at.multiselect(key="regimes_models").set_value(["persistence"]).run()
+    at.button(key="regimes_walk").click().run()
+    assert not at.exception, at.exception
+    board, aside = (d.value for d in at.dataframe[2:])
+    assert set(board["model"]) == {"persistence"} and (board["accuracy_ci_low"] <= board["accuracy"]).all()
+    assert list(aside.index) == ["without", "with"] and any("stood aside" in c.value for c in at.caption)

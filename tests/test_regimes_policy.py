@@ -57,3 +57,42 @@ def test_standing_aside_in_planted_jumps_beats_trading_through_them_after_costs(
     assert main(["anomalies", "--file", str(source), "--timeframe", "1h", "--method", "kmeans",
                  "--policy-model", "persistence", "--json"]) != 0
     assert "anomaly detector" in capsys.readouterr().err
+
+
+def test_cli_backtest_breaks_the_leaderboard_down_by_causal_regime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_regimes import planted_regimes
+
+    candles, truth = planted_regimes(1200, seed=9)
+    source = tmp_path / "bars.csv"
+    candles.reset_index().to_csv(source, index=False)
+    assert main(["backtest", "--file", str(source), "--timeframe", "1h", "--models", "persistence,majority",
+                 "--refit-every", "300", "--by-regime", "kmeans", "--no-cache", "--json"]) == 0
+    board = json.loads(capsys.readouterr().out)
+    rows = pd.DataFrame(board["by_regime"]["rows"])
+    assert board["by_regime"]["detector"] == "kmeans" and set(rows["model"]) == {"persistence", "majority"}
+    assert set(rows["regime"]) == {0, 1} and (rows["accuracy_ci_low"] <= rows["accuracy"]).all()
+    first = pd.Timestamp(board["context"]["test_first"])
+    assert rows.groupby("model")["n"].sum().eq(len(truth.loc[first:]) - 1).all()  # every forecast has its label
+    assert main(["backtest", "--file", str(source), "--models", "persistence", "--by-regime", "nope"]) != 0
+    assert "kmeans" in capsys.readouterr().err
+
+
+def test_api_serves_the_board_by_regime_and_the_stand_aside_comparison(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from core.api.app import create_app
+    from core.api.settings import ApiSettings
+
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}", jwt_secret="x" * 40, rate_limit=0)
+    with TestClient(create_app(settings)) as client:
+        common = {"symbol": "BTC", "bars": 1000, "refit_every": 300}
+        board = client.get("/api/ai/regimes/board", params={**common, "models": ["persistence", "majority"]})
+        assert board.status_code == 200, board.text
+        assert {r["model"] for r in board.json()["rows"]} == {"persistence", "majority"}
+        aside = client.get("/api/ai/anomalies/stand-aside", params={**common, "model": "persistence"})
+        assert aside.status_code == 200, aside.text
+        body = aside.json()
+        assert body["policy"] == "always" and body["with"]["flat_bars"] >= body["bars_stood_aside"] >= 0
+        assert client.get("/api/ai/anomalies/stand-aside", params={**common, "policy": "nope"}).status_code == 422

@@ -41,6 +41,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda or mps")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when a cached result exists")
     add_backend_args(parser)
+    parser.add_argument("--regime-features", default="", metavar="DETECTORS",
+                        help="give the models the regime/anomaly feature group, e.g. hmm,isolation_forest (detectors "
+                        "fitted inside each training window; compare with 'lydian ablation --group regimes')")
+    parser.add_argument("--by-regime", nargs="?", const="hmm", default=None, metavar="DETECTOR",
+                        help="also break each model's accuracy down by causal regime (default detector hmm; "
+                        "adds 'by_regime' to --json)")
     parser.add_argument("--predictions-out", type=Path, default=None,
                         help="write every out-of-sample prediction to this .csv (or .parquet)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
@@ -56,6 +62,14 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
     if args.predictions_out is not None:
         check_table_path(args.predictions_out, "--predictions-out")
+    if args.regime_features:  # an unknown detector fails before any walk
+        from core.regimes.features import parse
+
+        parse(args.regime_features)
+    if args.by_regime:
+        from core.regimes import make
+
+        make(args.by_regime)
 
 
 def _pct(value: Any) -> str:
@@ -103,7 +117,7 @@ def backtest_command(args: argparse.Namespace) -> int:
             candles, key, ids, config=config, epochs=args.epochs, cache=not args.no_cache, device=args.device,
             progress=progress, start=args.test_start, refit_every=args.refit_every,
             window=args.window, train_size=args.train_size, fee=args.fee, slippage=args.slippage, seed=args.seed,
-            backend=backend,
+            backend=backend, **({"regime_features": args.regime_features} if args.regime_features else {}),
         )
     finally:
         close()
@@ -112,8 +126,22 @@ def backtest_command(args: argparse.Namespace) -> int:
         table = table[["timestamp", "model", "p_up", "realised_return", "realised_direction"]]
         write_table(table, args.predictions_out, "--predictions-out", index=False)
         print(f"wrote {len(table):,} predictions to {args.predictions_out}", file=sys.stderr)
+    payload = board.to_dict()
+    if args.by_regime:
+        from core.backtest.by_regime import by_regime
+
+        payload["by_regime"] = by_regime(board, candles, detector=args.by_regime, seed=args.seed)
     if args.json:
-        print_json(board.to_dict())
-    else:
-        print_board(board.to_dict())
+        print_json(payload)
+        return 0
+    print_board(payload)
+    if "by_regime" in payload:
+        print_by_regime(payload["by_regime"])
     return 0
+
+
+def print_by_regime(report: dict[str, Any]) -> None:
+    print(f"\nAccuracy by {report['detector']} regime (labelled causally), beside always-up on the same bars:")
+    for row in report["rows"]:
+        print(f"  {row['model']:<22} regime {row['regime']:>2}  n {row['n']:>6,}  {_pct(row['accuracy']):>6} "
+              f"({_pct(row['accuracy_ci_low'])}-{_pct(row['accuracy_ci_high'])})  always-up {_pct(row['always_up'])}")
