@@ -22,7 +22,7 @@ from core.errors import LydianError
 
 _SAFE_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1"}
 # loopback only, so no token (it would be written to ~/.ray); workers at the driver's priority, not Ray's nice 15,
-# which on a busy machine starved them behind every other process and made Ray slower than serial
+# which on a busy machine gives them less CPU than the same jobs get in a serial run
 _LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_worker_niceness": "0"}
 _SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")  # a cluster there lives on this machine only
