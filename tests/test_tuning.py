@@ -112,7 +112,7 @@ def test_spaces_follow_the_registry_and_the_capability_tags() -> None:
 def _tune_json(candles: pd.DataFrame, path, capsys) -> dict:
     candles.to_csv(path)
     assert main(["tune", "--file", str(path), "--model", "lightgbm", "--space", "num_leaves=2,16",
-                 "--space", "n_estimators=40", "--trials", "2", "--refit-every", "300", "--no-cache", "--json"]) == 0
+                 "--space", "n_estimators=40", "--trials", "2", "--refit-every", "330", "--no-cache", "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
