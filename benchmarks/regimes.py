@@ -47,7 +47,7 @@ POOL = ("xgboost,lightgbm,catboost,xgboost_deep,xgboost_dart,lightgbm_deep,light
 
 def board(pool: list[str], detector: str = "hmm", top: int = 3) -> None:
     """The walk-forward leaderboard of ``pool`` on the last two years (test = the second year, weekly refits), its
-    best ``top`` models by edge over the best baseline broken down by causal regime, and each of them traded by
+    best ``top`` models by edge over the best baseline broken down by causal regime, and the best one traded by
     the always-in policy with and without standing aside in Isolation Forest's anomalous bars, after costs."""
     from core.backtest.by_regime import by_regime
     from core.backtest.leaderboard import leaderboard
@@ -58,7 +58,7 @@ def board(pool: list[str], detector: str = "hmm", top: int = 3) -> None:
     ranked = leaderboard(pool, candles, start=0.5, refit_every=168)
     best = [row["model"] for row in ranked.rows if row["kind"] == "model"][:top]
     regimes = by_regime(ranked, candles, detector=detector, models=best)
-    aside = {m: stand_aside_report(candles, m, timeframe="1h", start=0.5, refit_every=168) for m in best}
+    aside = stand_aside_report(candles, best[0], timeframe="1h", start=0.5, refit_every=168)
     print(json.dumps({"bench": "regimes_board", "symbol": "BTC/USDT", "timeframe": "1h", "detector": detector,
                       "test_first": ranked.context["test_first"], "n_forecasts": ranked.context["n_forecasts"],
                       "ranking": [{k: row.get(k) for k in ("model", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
