@@ -1,14 +1,15 @@
 """Serial against Ray: one walk-forward leaderboard of several models on several bundled markets, and Ray's overhead.
 
     .venv/bin/python benchmarks/scale.py [--symbols BTC,ETH,SOL,BNB] [--models lightgbm,xgboost,catboost,extra_trees]
-        [--start 2024-06-01] [--refit-every 500]
+        [--start 2024-06-01] [--refit-every 500] [--sections leaderboard,tune]
 
 Every (market x model) walk is one job (`core.backtest.leaderboard.leaderboards`); the serial backend runs
 them one after another here, the Ray backend as tasks on a local Ray with one CPU per task. Both run with
 one thread per model (LYDIAN_BOOSTER_THREADS = LYDIAN_TORCH_THREADS = 1), so the speed-up is Ray's and not
 a difference in threads. The boards must be identical apart from timings (``identical``). Overhead: an
 empty task's round trip, and no-op jobs carrying the same prepared markets (their CPU-seconds per job).
-Further sections (part B adds the tune) register in ``SECTIONS``. The last stdout line is JSON.
+``--sections`` picks among ``SECTIONS``: the board and, when `benchmarks/tune.py` is there, its 50-trial tune.
+The last stdout line is JSON.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("LYDIAN_BOOSTER_THREADS", "1")  # before any booster or torch loads: read per fit
@@ -54,14 +56,18 @@ def board_section(args: argparse.Namespace) -> dict[str, Any]:
     markets = [load_candles(s, "1h", start=args.start) for s in args.symbols.split(",")]
     models = registry.resolve_ids(args.models)
     settings = {"refit_every": args.refit_every, "cache": False}
-    load = {}
+    load, cpu = {}, {}
+    cpu["serial"] = -_cpu_seconds()
     serial, serial_s, load["serial"] = _timed(lambda: leaderboards(models, markets, 1, **settings))
+    cpu["serial"] += _cpu_seconds()
     ray, startup_s, load["ray_startup"] = _timed(lambda: init_ray(num_cpus=os.cpu_count()))
     try:  # cold: the workers start and import Lydian and the boosters; warm: a second pass on the same workers
         on_ray, cold_s, load["ray_cold"] = _timed(
             lambda: leaderboards(models, markets, 1, backend=Backend("ray"), **settings))
+        cpu["ray_warm"] = -_cpu_seconds()
         again, ray_s, load["ray_warm"] = _timed(
             lambda: leaderboards(models, markets, 1, backend=Backend("ray"), **settings))
+        cpu["ray_warm"] += _cpu_seconds()
         overhead = _overhead(ray, [prepare_market(m, 1) for m in markets], len(models) * len(markets))
     finally:
         shutdown_ray()
@@ -73,7 +79,9 @@ def board_section(args: argparse.Namespace) -> dict[str, Any]:
         "ray_cold_s": round(cold_s, 2), "ray_warm_s": round(ray_s, 2), "speedup_cold": round(serial_s / cold_s, 2),
         "speedup_warm": round(serial_s / ray_s, 2), "ray_startup_s": round(startup_s, 2),
         "identical": boards == [_untimed(b.to_dict()) for b in on_ray] == [_untimed(b.to_dict()) for b in again],
-        "load_average_after": load, "ray_overhead": overhead,
+        "load_average_after": load, "cores_used": {"serial": round(cpu["serial"] / serial_s, 2),
+                                                   "ray_warm": round(cpu["ray_warm"] / ray_s, 2)},
+        "cpu_s": {k: round(v, 1) for k, v in cpu.items()}, "ray_overhead": overhead,
     }
 
 
@@ -82,6 +90,23 @@ def _timed(call: Callable[[], Any]) -> tuple[Any, float, float]:
     clock = time.perf_counter()
     value = call()
     return value, time.perf_counter() - clock, round(os.getloadavg()[0], 1)
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and every live descendant (Ray's workers among them).
+
+    Wall time alone cannot tell Ray's overhead from a busy machine: cores used = CPU seconds / wall seconds.
+    """
+    import psutil
+
+    total = 0.0
+    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 def _overhead(ray: Any, prepared: list[Any], jobs: int) -> dict[str, float]:
@@ -101,7 +126,16 @@ def _overhead(ray: Any, prepared: list[Any], jobs: int) -> dict[str, float]:
             "cpu_ms_per_job": round(wall * (os.cpu_count() or 1) / jobs * 1000, 1)}
 
 
+def tune_section(args: argparse.Namespace) -> dict[str, Any]:
+    """Part B's 50-trial nested tune of LightGBM (`benchmarks/tune.py`), run beside the board."""
+    from tune import tune_benchmark  # the sibling script: this folder is sys.path[0] when run as a script
+
+    return tune_benchmark()
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"leaderboard": board_section}
+if Path(__file__).with_name("tune.py").exists():
+    SECTIONS["tune"] = tune_section
 
 
 def main() -> None:
@@ -110,8 +144,9 @@ def main() -> None:
     parser.add_argument("--models", default="lightgbm,xgboost,catboost,extra_trees")
     parser.add_argument("--start", default="2024-06-01")
     parser.add_argument("--refit-every", type=int, default=500)
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"of {', '.join(SECTIONS)}")
     args = parser.parse_args()
-    result = {name: section(args) for name, section in SECTIONS.items()}
+    result = {name: SECTIONS[name](args) for name in args.sections.split(",")}
     result["note"] = "timed on a shared, loaded 2-core machine; serial and Ray both one thread per job"
     print(json.dumps(result))
 
