@@ -14,10 +14,10 @@ import core.statistical  # noqa: F401  (registers the statistical models, issue 
 import core.vision  # noqa: F401  (registers the chart-image forecasters, issue 23)
 from core.models.registry import (
     ModelSpec, UnknownModelError, create, create_for, forecaster_ids, model_ids, parameter_count, registry, resolve_ids,
-    spec,
+    spec, trainable_families, trainable_ids,
 )
 
 __all__ = [
     "ModelSpec", "UnknownModelError", "create", "create_for", "forecaster_ids", "model_ids", "parameter_count", "registry",
-    "resolve_ids", "spec",
+    "resolve_ids", "spec", "trainable_families", "trainable_ids",
 ]

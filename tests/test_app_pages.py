@@ -56,6 +56,20 @@ def test_pages_show_their_empty_state_from_a_fresh_start(page: str, title: str, 
     assert any("lydian train" in i.value or "Run walk-forward" in i.value for i in at.info)
 
 
+def test_the_pickers_offer_every_trainable_forecaster_of_every_family() -> None:
+    """Families registered above core.models (statistical, chart images, quantum) are offered like the nets."""
+    from core import forecasters
+    from core.models import capabilities as cap, registry
+
+    expected = set(forecasters.forecaster_ids(having=cap.TRAINABLE, lacking=cap.COMBINER))
+    assert {forecasters.spec(m).family for m in expected} - set(registry.FAMILIES)  # the test covers higher layers
+    train = _page("views/Train.py")
+    assert set(train.multiselect(key="train_models").options) == expected
+    compare = _page("views/Compare.py")
+    compare.multiselect(key="compare_families").set_value(forecasters.trainable_families()).run()
+    assert set(compare.multiselect(key="compare_models").options) == expected
+
+
 def test_compare_runs_a_walk_forward_beside_the_baselines() -> None:
     at = _page("views/Compare.py")
     assert at.multiselect(key="compare_models").value == ["lightgbm", "xgboost"]  # the quick default

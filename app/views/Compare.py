@@ -8,6 +8,7 @@ import streamlit as st
 import bridges
 import figures_eval as figures
 import sidebar
+from core import forecasters
 from core.backtest.strategy import STRATEGIES
 from core.backtest.walkforward import Settings
 from core.errors import LydianError
@@ -20,10 +21,10 @@ st.caption(
     "moves on: every figure below is out-of-sample, scored beside naive baselines on exactly the same bars."
 )
 
-specs = registry.registry()
 cols = st.columns([1, 2])
-families = cols[0].multiselect("Families", registry.FAMILIES, default=list(registry.FAMILIES), key="compare_families")
-options = [m for m, s in specs.items() if s.family in families]
+offered = forecasters.trainable_families()
+families = cols[0].multiselect("Families", offered, default=list(registry.FAMILIES), key="compare_families")
+options = [m for m in forecasters.trainable_ids() if forecasters.spec(m).family in families]
 chosen = st.session_state.get("compare_models", list(bridges.QUICK))
 st.session_state["compare_models"] = [m for m in chosen if m in options]  # a family filtered out drops its models
 models = cols[1].multiselect("Models", options, key="compare_models",

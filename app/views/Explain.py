@@ -9,6 +9,7 @@ import bridges
 import figures_explain as figures
 import loaders
 import sidebar
+from core import forecasters
 from core.errors import LydianError
 from core.explain import feature_space
 from core.models import registry
@@ -28,7 +29,7 @@ with st.expander("Feature space: a t-SNE map of the bars, coloured by what follo
                    "up from down: why 50-55 % accuracy is normal.")
 
 stored = bridges.versions(selection.symbol, selection.timeframe)
-known = registry.model_ids()
+known = forecasters.trainable_ids()
 stored = stored[stored["model_id"].isin(known)]
 if stored.empty:
     st.info(f"No trained model for {selection.symbol} {selection.timeframe} to explain yet. Train one on the **Train** "

@@ -30,7 +30,7 @@ horizons = sorted(int(h) for h in stored["horizon"].unique())
 cols = st.columns([1, 3])
 horizon = cols[0].selectbox("Horizon (bars ahead)", horizons, index=horizons.index(1) if 1 in horizons else 0,
                             key="models_horizon")
-known = registry.model_ids()  # a stored id that is no longer registered cannot be loaded: leave it out
+known = forecasters.trainable_ids()  # a stored id that is no longer registered cannot be loaded: leave it out
 trained = sorted((m for m in stored.loc[stored["horizon"] == horizon, "model_id"].unique() if m in known),
                  key=known.index)
 st.session_state["models_chosen"] = [m for m in st.session_state.get("models_chosen", trained[:3]) if m in trained]

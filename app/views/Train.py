@@ -9,8 +9,8 @@ import bridges
 import loaders
 import sidebar
 import tune_panel
+from core import forecasters
 from core.errors import LydianError
-from core.models import registry
 from progress_bars import ProgressBars
 
 selection = sidebar.market()
@@ -26,7 +26,7 @@ with train_tab:
         "is never touched and is left for walk-forward evaluation on the Compare page."
     )
     st.session_state.setdefault("train_models", bridges.boosters())
-    models = st.multiselect("Models", registry.model_ids(), key="train_models")
+    models = st.multiselect("Models", forecasters.trainable_ids(), key="train_models")
     cols = st.columns(3)
     horizon = int(cols[0].number_input("Horizon (bars ahead)", 1, 168, 1, key="train_horizon"))
     bars = int(cols[1].number_input("Most recent bars", min(500, len(candles)), len(candles), len(candles), step=1000,

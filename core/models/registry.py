@@ -147,6 +147,19 @@ def model_ids() -> list[str]:
     return list(_single())
 
 
+def trainable_ids() -> list[str]:
+    """Every trainable single forecaster, the families registered by higher layers too: what the pickers offer.
+
+    Read it through `core.forecasters`, which imports those families (statistical, chart images, quantum ...)."""
+    return forecaster_ids(having=cap.TRAINABLE, lacking=cap.COMBINER)
+
+
+def trainable_families() -> list[str]:
+    """The families of `trainable_ids`: the single-model families in `FAMILIES` order, then the others as registered."""
+    found = list(dict.fromkeys(spec(m).family for m in trainable_ids()))
+    return [f for f in FAMILIES if f in found] + [f for f in found if f not in FAMILIES]
+
+
 def forecaster_ids(*, having: str | None = None, lacking: str | None = None) -> list[str]:
     """Every registered forecaster, optionally only those with (or without) one capability tag."""
     return [m for m, s in registry().items() if (having is None or having in s.tags)
