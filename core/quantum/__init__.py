@@ -50,9 +50,9 @@ PENDING = ("quantum_boltzmann", "quantum_attention", "quantum_ensemble_boosting"
 # Built as far as a measurement and withdrawn: too slow to be usable even tiny, with the measured reason.
 TOO_SLOW = {
     "quantum_lstm": "a hybrid quantum LSTM (4 gate circuits, 2 qubits, lookback 4, EstimatorQNN through TorchConnector, "
-                    "parameter-shift gradients) took 2.7 s per training window forward and backward (batch of 16: 2.1 s "
-                    "forward, 40.5 s backward, measured on the shared 2-core machine): ~45 min per epoch on 1,000 "
-                    "windows and ~19 min to forecast a year of hourly bars, for a 2-qubit memory",
+                    "parameter-shift gradients) took 2.7-3.0 s per training window forward and backward (batch of 16: "
+                    "2.0 s forward, 40-46 s backward; benchmarks/quantum.py qlstm_step, shared 2-core machine): ~45-50 "
+                    "min per epoch on 1,000 windows and ~18 min to forecast a year of hourly bars, for a 2-qubit memory",
 }
 # The regime detector built on the quantum kernel (core.regimes registry), beside its classical twin kmeans.
 REGIME_DETECTORS = {"quantum_kmeans": "spectral clustering on the ZZ fidelity kernel of the regime inputs; twin: kmeans"}
