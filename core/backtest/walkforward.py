@@ -149,9 +149,9 @@ def run_folds(
     features, targets = market.dataset.features, market.dataset.targets
     template = make()
     intervals = cap.PROBABILISTIC in getattr(template, "tags", ())  # a bare Forecaster has no tags
+    horizons = cap.MULTI_HORIZON in getattr(template, "tags", ())
     share = getattr(template, "shared_across_folds", None)  # only single models prepare shared work
     shared = share(features, folds[0].valid.stop, seed) if share else None
-    horizons = cap.MULTI_HORIZON in getattr(template, "tags", ())
 
     def fit_and_predict(fold: Fold) -> pd.DataFrame:
         model = make()
@@ -161,10 +161,10 @@ def run_folds(
         first = max(0, fold.test.start - model.context_rows)
         rows = features.iloc[first : fold.test[-1] + 1]
         block = model.predict_with_intervals(rows) if intervals else model.predict(rows)
-        return block.iloc[[row - first for row in fold.test]]
-
         if horizons:  # every horizon's forecast at this bar, scored later against its own outcome
             block = block.join(model.predict_horizons(rows))
+        return block.iloc[[row - first for row in fold.test]]
+
     workers = min(template.parallel_refits() if hasattr(template, "parallel_refits") else 1, len(folds))
     parts = []
     with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
@@ -250,6 +250,8 @@ def backtest(
         "config_digest": digest(config),
     }
     metrics = score(predictions, settings, market.timeframe, cap.RETURN_FORECAST in forecasters.spec(name).tags)
+    if cap.MULTI_HORIZON in forecasters.spec(name).tags:
+        metrics["horizons"] = horizon_scores(predictions, market.candles["close"], market.timeframe)
     result = BacktestResult(name, predictions, metrics, settings, info)
     if cache is not None:
         cache.put("walk_forward", key, {"model": name, "metrics": result.metrics, "info": info,
@@ -261,8 +263,6 @@ def cache_for(cache: bool | ResultsCache | None) -> ResultsCache | None:
     """True: the default on-disk cache; False/None: none; or the given cache."""
     return ResultsCache() if cache is True else (cache or None)
 
-    if cap.MULTI_HORIZON in forecasters.spec(name).tags:
-        metrics["horizons"] = horizon_scores(predictions, market.candles["close"], market.timeframe)
 
 def check_settings(settings: dict[str, Any]) -> None:
     unknown = sorted(set(settings) - Settings.names())
