@@ -156,3 +156,17 @@ def test_core_imports_without_streamlit() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert len(parts) > 5 and done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == "False\n", done.stdout[-3000:]
+
+
+def test_the_cli_parser_imports_no_model_library() -> None:
+    """`lydian --help` and every usage error answer at once: building the parser must not import torch, the
+    boosters, Ray or qiskit (a choice list read at build time once pulled in torch: 5 s for every --help)."""
+    code = (
+        "import sys\n"
+        "from core.cli import build_parser\n"
+        "build_parser()\n"
+        "print(sorted(m for m in ('torch', 'lightgbm', 'xgboost', 'ray', 'qiskit', 'sklearn', 'mlflow') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "[]\n", done.stdout

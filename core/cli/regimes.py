@@ -71,7 +71,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                            help="also walk MODEL forward and trade it with and without standing aside in the bars "
                            "marked anomalous, after costs (adds 'stand_aside' to --json)")
     anomalies.add_argument("--policy", choices=CoreChoices("core.policy.policies", "POLICIES"), default="always",
-                           help="policy of that comparison (default always: long/short, flat when stood aside)")
+                           metavar="POLICY",  # no choices listed in the usage: that would import the policies on every call
+                           help="policy of that comparison, see 'lydian strategy --help' (default always: long/short, "
+                           "flat when stood aside)")
     anomalies.add_argument("--fee", type=float, default=0.001, help="fee per side as a fraction (default 0.001)")
     add_test_start(anomalies, "first forecast of --policy-model")
     anomalies.set_defaults(handler=anomalies_command)
