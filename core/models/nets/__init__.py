@@ -140,7 +140,7 @@ NETS: dict[str, NetSpec] = {
     "cnn_inception": NetSpec(
         "cnn", "cnn_inception.CNNInception", {}, "2 Inception modules: 1x1 bottleneck, kernels 9/19/39, a max-pool branch"
     ),
-    "cnn_mobilenet": NetSpec("cnn", "cnn_mobilenet.CNNMobileNet", {"layers": 3}, "3 depthwise-separable conv blocks (MobileNet)"),
+    "cnn_mobilenet": NetSpec("cnn", "cnn_mobilenet.CNNMobileNet", {"layers": 5}, "5 depthwise-separable conv blocks (MobileNet)"),
     "cnn_efficientnet": NetSpec(
         "cnn", "cnn_efficientnet.CNNEfficientNet", {}, "2 MBConv blocks: inverted residuals with squeeze-excitation (EfficientNet)"
     ),
