@@ -125,7 +125,17 @@ def test_nested_tune_on_ray_finds_the_planted_best_and_never_reads_test_bars(tmp
         init_ray(num_cpus=1)
     try:
         candles = planted_candles()
-        clean = _tune_json(candles, tmp_path / "clean.csv", capsys)
+        with pytest.MonkeyPatch.context() as patch:  # this one tune is tracked (the suite runs with tracking off)
+            patch.setenv("LYDIAN_TRACKING", "on")
+            patch.setenv("LYDIAN_MLFLOW_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+            clean = _tune_json(candles, tmp_path / "clean.csv", capsys)
+            from core.tracking import list_runs, load_table, show_run
+
+            run = list_runs("tune", 5)
+            assert len(run) == 1 and run[0]["name"].startswith("lightgbm ")
+            recorded = show_run(run[0]["id"])
+            assert recorded["metrics"]["deflated.trials"] == 2 and recorded["params"]["search"] == "grid"
+            assert len(load_table(run[0]["id"], "trials")) == 2
 
         # the CLI contract, and grid search finding the planted best in every fold, every trial charged to the DSR
         assert clean["trials"] == 2 and clean["search"] == "grid" and len(clean["trial_table"]) == 2

@@ -29,10 +29,10 @@ TensorBoard through `core.models.trainer`.
 """
 
 from core.tracking.curves import curve_writer
-from core.tracking.records import record_leaderboard
+from core.tracking.records import record_leaderboard, record_tuning
 from core.tracking.runs import KINDS, Run, tracked_run
 from core.tracking.settings import enabled, tensorboard_root, tracking_uri
 from core.tracking.store import list_runs, load_table, show_run
 
-__all__ = ["KINDS", "Run", "curve_writer", "enabled", "list_runs", "load_table", "record_leaderboard", "show_run",
-           "tensorboard_root", "tracked_run", "tracking_uri"]
+__all__ = ["KINDS", "Run", "curve_writer", "enabled", "list_runs", "load_table", "record_leaderboard", "record_tuning",
+           "show_run", "tensorboard_root", "tracked_run", "tracking_uri"]

@@ -1,5 +1,6 @@
-"""Recording a finished walk-forward leaderboard as a ``backtest`` run (read by duck typing: this
-layer sits below `core.backtest`, so it takes any object with ``rows``, ``context`` and ``predictions()``)."""
+"""Recording a finished walk-forward leaderboard as a ``backtest`` run and a finished tuning session as a
+``tune`` run (read by duck typing: this layer sits below `core.backtest` and `core.tuning`, so it takes any
+object with ``rows``, ``context`` and ``predictions()``, or with ``model``, ``report`` and ``to_dict()``)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,34 @@ def record_leaderboard(board: Any) -> None:
             run.table("predictions", board.predictions())
     except Exception as exc:
         log.warning("tracking: the leaderboard was not recorded (%s: %s)", type(exc).__name__, exc)
+
+
+TUNE_PARAMS = ("symbol", "timeframe", "horizon", "folds", "n_forecasts", "test_first", "test_last", "settings",
+               "default_config")
+
+
+def record_tuning(result: Any) -> None:
+    """One run per tuning session: what was searched as parameters, the tuned and untuned out-of-sample figures
+    and the deflated Sharpe (every trial counted) as metrics, the trial table as parquet. Never raises."""
+    if not enabled():
+        return
+    try:
+        report, summary = result.report, result.to_dict()
+        name = f"{result.model} {report.get('symbol') or 'candles'} {report.get('timeframe')} h{report.get('horizon')}"
+        params = {k: report.get(k) for k in TUNE_PARAMS} | {
+            "model": result.model, "search": result.search, "trials": summary["trials"],
+            "best_config": summary["best_config"]}
+        started = time.time() - float(report.get("seconds") or 0.0)
+        with tracked_run("tune", name, params, started=started) as run:
+            for side in ("tuned_result", "untuned_result"):
+                run.metrics({f"{side}.{k}": v for k, v in (report.get(side) or {}).items()
+                             if isinstance(v, (int, float)) and not isinstance(v, bool)})
+            run.metrics({f"deflated.{k}": v for k, v in (report.get("deflated") or {}).items()
+                         if isinstance(v, (int, float)) and not isinstance(v, bool)})
+            run.metrics({"seconds": report.get("seconds"), "trials_stopped_early": report.get("trials_stopped_early")})
+            run.table("trials", _frame(summary["trial_table"]))
+    except Exception as exc:
+        log.warning("tracking: the tuning session was not recorded (%s: %s)", type(exc).__name__, exc)
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from core.backtest.walkforward import (
 from core.models import capabilities as cap
 from core.policy.execution import Execution, decision_rows, execute
 from core.policy.report import finite, summarise
+from core.tracking import record_tuning
 from core.tuning.search import Progress, Trial, run_search
 from core.tuning.spaces import Param, TuningError, custom_space, default_search, space_for
 
@@ -144,4 +145,6 @@ def tune_walk_forward(
     }
     chosen = [{"fold": i + 1, "first": str(market.index[f.test[0]]), "config": c}
               for i, (f, c) in enumerate(zip(folds, configs))]
-    return TuneResult(model_id, search, found, chosen, tuned, report)
+    result = TuneResult(model_id, search, found, chosen, tuned, report)
+    record_tuning(result)  # an MLflow run when tracking is on; never fails the tuning
+    return result
