@@ -74,6 +74,24 @@ def simulate(method: str | Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     return book, gross, traded
 
 
+def trading_inputs(opens: pd.DataFrame, closes: pd.DataFrame, rows: np.ndarray, lookback: int, rebalance: int,
+                   latency: int) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """What every book trades on: each decision row's return from its fill (the next open, after ``latency``) to
+    the open after, and each rebalance's look-back window of close-to-close returns with its shrunk covariance."""
+    if len(rows) < 3:
+        raise DataError(f"only {len(rows)} bars to trade after the {lookback}-bar lookback; use more data")
+    o = opens.to_numpy(np.float64)
+    fill = rows + 1 + latency
+    returns = o[fill + 1] / o[fill] - 1.0
+    history = closes.pct_change().to_numpy(np.float64)
+    if not np.isfinite(history[rows[0] - lookback + 1 :]).all():
+        raise DataError("the markets' closes have gaps or zeros inside the lookback and test window")
+    windows = [history[t - lookback + 1 : t + 1] for t in rows[::rebalance]]
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # the windows were checked above
+        covariances = [shrunk_covariance(w) for w in windows]
+    return returns, windows, covariances
+
+
 def backtest_portfolio(
     candles: dict[str, pd.DataFrame], method: str, *, timeframe: str, rebalance: int = 24, lookback: int = 720,
     execution: Execution = Execution(), start: Start = 0.5, forecasts: pd.DataFrame | None = None,
@@ -95,18 +113,8 @@ def backtest_portfolio(
         mu = forecasts.reindex(opens.index[rows])[list(opens.columns)].to_numpy(np.float64)
     elif method == "forecast":
         raise DataError("the forecast portfolio needs forecasts")
-    if len(rows) < 3:
-        raise DataError(f"only {len(rows)} bars to trade after the {lookback}-bar lookback; use more data")
-    o = opens.to_numpy(np.float64)
-    fill = rows + 1 + execution.latency
-    returns = o[fill + 1] / o[fill] - 1.0
-    history = closes.pct_change().to_numpy(np.float64)
-    if not np.isfinite(history[rows[0] - lookback + 1 :]).all():
-        raise DataError("the markets' closes have gaps or zeros inside the lookback and test window")
-    windows = [history[t - lookback + 1 : t + 1] for t in rows[::rebalance]]
+    returns, windows, covariances = trading_inputs(opens, closes, rows, lookback, rebalance, execution.latency)
     tried = [m for m in METHODS if m != "forecast" or mu is not None]
-    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # the windows were checked above
-        covariances = [shrunk_covariance(w) for w in windows]
     periods = periods_per_year(timeframe)
     tables = {}
     for name in [*tried, "buy_and_hold"]:

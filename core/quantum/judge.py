@@ -15,15 +15,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
 
 from core.backtest.strategy import periods_per_year
-from core.errors import DataError
 from core.policy.execution import Execution
 from core.policy.report import finite, summarise
 from core.policy.stats import pbo, sharpe
-from core.portfolio.backtest import align, simulate
-from core.portfolio.weights import shrunk_covariance
+from core.portfolio.backtest import align, simulate, trading_inputs
 from core.quantum.problems import window_problem
 from core.quantum.solvers import SOLVERS, SolverError, solve
 from core.splits import Start, first_test_row
@@ -66,17 +63,7 @@ def books(candles: dict[str, pd.DataFrame], k: int, solver: str, *, rebalance: i
     opens, closes = align(candles)
     labels, n = list(opens.columns), len(opens)
     rows = np.arange(max(lookback, first_test_row(n, start, opens.index)), n - 2 - execution.latency)
-    if len(rows) < 3:
-        raise DataError(f"only {len(rows)} bars to trade after the {lookback}-bar lookback; use more data")
-    o = opens.to_numpy(np.float64)
-    fill = rows + 1 + execution.latency
-    returns = o[fill + 1] / o[fill] - 1.0
-    history = closes.pct_change().to_numpy(np.float64)
-    if not np.isfinite(history[rows[0] - lookback + 1:]).all():
-        raise DataError("the markets' closes have gaps or zeros inside the lookback and test window")
-    windows = [history[t - lookback + 1: t + 1] for t in rows[::rebalance]]
-    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # checked above
-        covariances = [shrunk_covariance(w) for w in windows]
+    returns, windows, covariances = trading_inputs(opens, closes, rows, lookback, rebalance, execution.latency)
     log: dict[str, list] = {"chosen": [], "exact": []}
 
     def chooser(book: str, name: str) -> Any:
