@@ -58,3 +58,11 @@ def two_directions(direction: np.ndarray, owner: str) -> np.ndarray:
     if len(np.unique(labels)) < 2:
         raise DataError(f"{owner}: the training rows hold one direction only")
     return labels
+
+
+def recent_training(x_train: np.ndarray, y_train: np.ndarray, keep: int, qubits: int,
+                    owner: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Projection]:
+    """The last ``keep`` training rows, their targets, their 0/1 directions and the projection fitted on them:
+    a simulated circuit can afford only a few rows, and the most recent are the most relevant."""
+    rows, target = x_train[-keep:], y_train[-keep:]
+    return rows, target, two_directions(target[:, 0], owner), Projection.fit(rows, qubits)

@@ -22,7 +22,7 @@ from core.errors import DataError
 from core.models import capabilities as cap
 from core.models.base import Model
 from core.models.config import _Config
-from core.quantum.projection import Projection, two_directions
+from core.quantum.projection import Projection, recent_training
 
 FAMILY = "quantum"
 STATEVECTOR_CACHE = 50_000  # rows whose statevectors are kept (3 qubits: 8 amplitudes, ~0.1 MB per 1,000 rows)
@@ -85,10 +85,8 @@ class KernelSvm(Model):
         from sklearn.linear_model import LogisticRegression
         from sklearn.svm import SVC
 
-        rows = x_train[-int(self.config.max_train):]
-        target = y_train[-len(rows):]
-        direction = two_directions(target[:, 0], self.model_id)
-        self.projection_ = Projection.fit(rows, int(self.config.qubits))
+        rows, target, direction, self.projection_ = recent_training(
+            x_train, y_train, int(self.config.max_train), int(self.config.qubits), self.model_id)
         z = self._project(rows)
         svm = SVC(kernel="precomputed", C=float(self.config.c), random_state=seed).fit(self._kernel(z, z), direction)
         self.support_ = z[svm.support_]

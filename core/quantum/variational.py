@@ -22,7 +22,7 @@ from core.errors import DataError
 from core.models import capabilities as cap
 from core.models.base import Model
 from core.models.config import _Config
-from core.quantum.projection import Projection, two_directions
+from core.quantum.projection import Projection, recent_training
 
 FAMILY = "quantum"
 ARRAYS = "classifier.safetensors"
@@ -49,10 +49,8 @@ class ProjectedClassifier(Model):
 
     def _fit(self, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray, *,
              seed: int, device: str | None, progress: Any) -> None:
-        rows = x_train[-int(self.config.max_train):]
-        target = y_train[-len(rows):]
-        direction = two_directions(target[:, 0], self.model_id)
-        self.projection_ = Projection.fit(rows, int(self.config.qubits))
+        rows, target, direction, self.projection_ = recent_training(
+            x_train, y_train, int(self.config.max_train), int(self.config.qubits), self.model_id)
         self.weights_ = np.asarray(self._fit_weights(self.projection_.angles(rows), direction, seed), dtype=np.float64)
         self.up_mean_ = float(target[direction == 1, 1].mean())
         self.down_mean_ = float(target[direction == 0, 1].mean())
